@@ -44,6 +44,9 @@ pub enum IrError {
     IndexOutOfBounds { index: i64, axis: usize, size: usize },
     #[error("{0}")]
     InvalidArgument(String),
+    /// A malformed index (too many indices, several ellipses): Python's IndexError.
+    #[error("{0}")]
+    Index(String),
     #[error("the {what} of an array with {numel} elements cannot be converted: {detail}")]
     Conversion {
         what: &'static str,
@@ -72,7 +75,7 @@ impl IrError {
             IrError::UnsupportedDType { .. } | IrError::DTypeMismatch { .. } => {
                 PythonKind::TypeError
             }
-            IrError::IndexOutOfBounds { .. } => PythonKind::IndexError,
+            IrError::IndexOutOfBounds { .. } | IrError::Index(_) => PythonKind::IndexError,
             IrError::TooLarge(_) => PythonKind::MemoryError,
             IrError::Verify(_) => PythonKind::RuntimeError,
             IrError::AxisOutOfBounds { .. } => PythonKind::IndexError,
