@@ -24,9 +24,13 @@ impl Shape {
     pub fn dims(&self) -> &[usize] {
         &self.0
     }
-    /// Number of elements (1 for a scalar, 0 if any extent is 0).
+    /// Number of elements (1 for a scalar, 0 if any extent is 0). Saturates at `usize::MAX`
+    /// instead of overflowing, so absurd shapes fail cleanly when storage is allocated.
     pub fn numel(&self) -> usize {
-        self.0.iter().product()
+        if self.0.contains(&0) {
+            return 0;
+        }
+        self.0.iter().fold(1usize, |acc, &d| acc.saturating_mul(d))
     }
     /// Row-major (C order) strides in elements.
     pub fn contiguous_strides(&self) -> Vec<isize> {
