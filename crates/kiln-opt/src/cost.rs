@@ -6,7 +6,7 @@
 //!
 //! | node | own cost |
 //! |---|---|
-//! | attribute leaf, `outputs` root | 0 |
+//! | attribute leaf, `outputs` root | 0 (plus 0.001 per listed axis, a tie-break) |
 //! | realized input | its bytes (it must be read) |
 //! | `full` | 1 (generated in registers) |
 //! | `arange`, `eye` | 1 + elements |
@@ -26,7 +26,7 @@
 //! Invariant: costs are finite, non-negative and deterministic (no hashing order or time enters).
 
 use crate::analysis::{ArrayGraph, ArrayInfo, ClassData, node_data};
-use crate::lang::ArrayLang;
+use crate::lang::{ArrayLang, Attr};
 use egg::{CostFunction, Id, Language, RecExpr};
 use kiln_ir::{BinaryOp, UnaryOp};
 use std::cmp::Ordering;
@@ -36,7 +36,12 @@ use std::rc::Rc;
 /// The own cost of one node given its type (`out`) and its operands' types.
 pub fn own_cost(node: &ArrayLang, out: &ClassData, operands: &[&ArrayInfo]) -> f64 {
     let Some(out) = out.array() else {
-        return 0.0;
+        // A tie-break only: between equal plans, prefer fewer reduced axes and shorter specs.
+        return match node {
+            ArrayLang::Attr(Attr::Dims(d)) => 0.001 * d.len() as f64,
+            ArrayLang::Attr(Attr::Slices(s)) => 0.001 * s.len() as f64,
+            _ => 0.0,
+        };
     };
     let n = out.shape.numel() as f64;
     let bytes = |a: &ArrayInfo| (a.shape.numel() * a.dtype.size_bytes()) as f64;
