@@ -1,0 +1,31 @@
+//! The CPU backend's error type.
+//!
+//! Invariant: every failure of compiling or running a kernel is one of these variants; an
+//! `Internal` or `Codegen` error always means a bug in kiln, never bad user input.
+
+use kiln_ir::{DType, IrError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CpuError {
+    /// The schedule or kernel does not pass kiln-ir's verifier.
+    #[error(transparent)]
+    Ir(#[from] IrError),
+    /// Cranelift rejected the generated function (a bug in this crate's code generator).
+    #[error("cranelift code generation failed for kernel {kernel}: {detail}")]
+    Codegen { kernel: String, detail: String },
+    /// The JIT module could not be created or finalised.
+    #[error("JIT module error: {0}")]
+    Module(String),
+    /// A construct the CPU backend does not implement.
+    #[error("the CPU backend does not support {0}")]
+    Unsupported(String),
+    /// A library step received a dtype it cannot serve.
+    #[error("{op} does not support dtype {dtype} on the CPU backend")]
+    UnsupportedDType { op: &'static str, dtype: DType },
+    /// The rayon thread pool could not be built.
+    #[error("thread pool: {0}")]
+    ThreadPool(String),
+    /// An internal invariant was violated (a bug in kiln).
+    #[error("internal error in the CPU backend: {0}")]
+    Internal(String),
+}

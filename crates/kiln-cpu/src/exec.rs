@@ -1,0 +1,357 @@
+//! The executor: runs a schedule's steps in order, and launches one kernel over the thread pool.
+//!
+//! Invariants:
+//! - a kernel is launched only after its geometry passed `LaunchGeometry::check` and every
+//!   bound buffer was checked to hold the parameter's view (`View::fits`) with the right
+//!   dtype; this is what keeps generated code's addresses in bounds;
+//! - parallel chunks write disjoint outer points; a launch whose written layouts may overlap
+//!   runs on one thread, in order;
+//! - temporaries are fresh zeroed storages, written only by their producing step while it
+//!   owns them exclusively, dropped after their last reader unless they back an output.
+
+use crate::CompiledKernel;
+use crate::CpuBackend;
+use crate::abi::{ACC_BYTES, build_args};
+use crate::combine::combine_partials;
+use crate::error::CpuError;
+use crate::library;
+use kiln_ir::{
+    Access, BufferRef, IrError, Kernel, LaunchGeometry, ParamRole, Realized, Schedule, Shape, Step,
+    Storage, View,
+};
+use rayon::prelude::*;
+use std::sync::Arc;
+
+/// Below this many points of the iteration space a kernel runs on the caller's thread.
+pub const PARALLEL_MIN: usize = 32 * 1024;
+
+/// A buffer bound to a kernel parameter for one launch.
+#[derive(Debug)]
+pub enum LaunchBuffer<'a> {
+    Read(&'a Storage),
+    Write(&'a mut Storage),
+}
+
+impl LaunchBuffer<'_> {
+    fn storage(&self) -> &Storage {
+        match self {
+            LaunchBuffer::Read(s) => s,
+            LaunchBuffer::Write(s) => s,
+        }
+    }
+}
+
+/// The dims a parameter is addressed over: all of them for body reads, the outer ones else.
+fn param_dims(kernel: &Kernel, g: &LaunchGeometry, p: usize) -> Vec<usize> {
+    match kernel.param_role(p) {
+        ParamRole::BodyRead => g.dims.clone(),
+        _ => g.dims[..kernel.outer_rank.min(g.dims.len())].to_vec(),
+    }
+}
+
+fn validate(kernel: &Kernel, g: &LaunchGeometry, buffers: &[LaunchBuffer]) -> Result<(), CpuError> {
+    g.check(kernel)?;
+    let fail = |msg: String| {
+        Err(CpuError::Ir(IrError::Verify(format!(
+            "launch of {}: {msg}",
+            kernel.name
+        ))))
+    };
+    if buffers.len() != kernel.params.len() {
+        return fail(format!(
+            "{} buffers for {} params",
+            buffers.len(),
+            kernel.params.len()
+        ));
+    }
+    for (p, (param, buf)) in kernel.params.iter().zip(buffers).enumerate() {
+        let storage = buf.storage();
+        if storage.dtype() != param.dtype {
+            return fail(format!(
+                "p{p} is {} but its buffer is {}",
+                param.dtype,
+                storage.dtype()
+            ));
+        }
+        if param.access == Access::Write && !matches!(buf, LaunchBuffer::Write(_)) {
+            return fail(format!("written p{p} is bound to a read-only buffer"));
+        }
+        let dims = param_dims(kernel, g, p);
+        let layout = &g.params[p];
+        let view = View {
+            shape: Shape::from(dims.clone()),
+            strides: layout.strides[..dims.len()].to_vec(),
+            offset: layout.offset,
+        };
+        if !view.fits(storage.len()) {
+            return fail(format!(
+                "p{p} leaves its buffer of {} elements",
+                storage.len()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Whether distinct in-range indices of a layout always address distinct elements.
+fn injective(dims: &[usize], strides: &[isize]) -> bool {
+    let mut axes: Vec<(usize, usize)> = dims
+        .iter()
+        .zip(strides)
+        .filter(|(d, _)| **d > 1)
+        .map(|(&d, &s)| (s.unsigned_abs(), d))
+        .collect();
+    axes.sort_unstable();
+    let mut span = 0usize;
+    for (s, d) in axes {
+        if s <= span {
+            return false;
+        }
+        span = span.saturating_add(s.saturating_mul(d - 1));
+    }
+    true
+}
+
+struct Args<'a>(&'a [i64]);
+// SAFETY: the words are plain integers (addresses included); sharing them across the pool's
+// threads shares no Rust references. The memory they point to is only written at disjoint
+// outer points by different chunks (see the module invariant).
+unsafe impl Sync for Args<'_> {}
+unsafe impl Send for Args<'_> {}
+
+impl CpuBackend {
+    /// Compiles (through the cache) and launches one kernel on raw storages: `buffers[i]` is
+    /// bound to `k.params[i]`.
+    pub fn launch(
+        &self,
+        k: &Kernel,
+        g: &LaunchGeometry,
+        buffers: &mut [LaunchBuffer],
+    ) -> Result<(), CpuError> {
+        let compiled = self.compile(k)?;
+        self.launch_compiled(&compiled, g, buffers)
+    }
+
+    /// Launches a compiled kernel after checking the geometry and the buffers.
+    pub fn launch_compiled(
+        &self,
+        c: &CompiledKernel,
+        g: &LaunchGeometry,
+        buffers: &mut [LaunchBuffer],
+    ) -> Result<(), CpuError> {
+        let kernel = c.kernel();
+        validate(kernel, g, buffers)?;
+        let storages: Vec<&Storage> = buffers.iter().map(|b| b.storage()).collect();
+        let args = build_args(g, &storages)?;
+        let disjoint = kernel.stores.iter().all(|s| {
+            injective(
+                &g.dims[..kernel.outer_rank],
+                &g.params[s.param].strides[..kernel.outer_rank],
+            )
+        });
+        self.run(c, g, &args, disjoint)
+    }
+
+    fn run(
+        &self,
+        c: &CompiledKernel,
+        g: &LaunchGeometry,
+        args: &[i64],
+        disjoint: bool,
+    ) -> Result<(), CpuError> {
+        let kernel = c.kernel();
+        let outer: usize = g.dims[..kernel.outer_rank].iter().product();
+        let reduce: usize = g.dims[kernel.outer_rank..].iter().product();
+        if outer == 0 {
+            return Ok(());
+        }
+        let work = outer.saturating_mul(reduce.max(1));
+        let threads = self.threads();
+        let entries = *c.entries();
+        let main = entries.main;
+        let args = Args(args);
+        let call_main = |lo: usize, hi: usize| {
+            // SAFETY: `args` was built from a geometry and buffers that passed `validate`, so
+            // every address the kernel forms for outer points in [lo, hi) and reduce points in
+            // [0, reduce) lies inside its storage; 0 <= lo <= hi <= outer.
+            unsafe { main(args.0.as_ptr(), lo as i64, hi as i64) }
+        };
+        if work < PARALLEL_MIN || threads == 1 || !disjoint {
+            call_main(0, outer);
+            return Ok(());
+        }
+        if kernel.reduce.is_some() && outer < 2 * threads && reduce >= PARALLEL_MIN {
+            return self.run_split(c, outer, reduce, &args);
+        }
+        let chunks = outer.min(threads * 4);
+        let size = outer.div_ceil(chunks);
+        self.pool().install(|| {
+            (0..chunks).into_par_iter().for_each(|i| {
+                let lo = (i * size).min(outer);
+                let hi = ((i + 1) * size).min(outer);
+                if lo < hi {
+                    call_main(lo, hi);
+                }
+            })
+        });
+        Ok(())
+    }
+
+    /// A long reduction with few outer points: partial reductions over chunks of the reduce
+    /// range in parallel, combined per outer point, then the epilogue.
+    fn run_split(
+        &self,
+        c: &CompiledKernel,
+        outer: usize,
+        reduce: usize,
+        args: &Args,
+    ) -> Result<(), CpuError> {
+        let kernel = c.kernel();
+        let entries = *c.entries();
+        let (Some(partial), Some(finish), Some(red)) =
+            (entries.partial, entries.finish, &kernel.reduce)
+        else {
+            return Err(CpuError::Internal(
+                "split reduction without partial/finish entries".into(),
+            ));
+        };
+        let dtype = kernel.value(red.value).dtype;
+        let per_point = (reduce / (PARALLEL_MIN / 2)).clamp(1, self.threads() * 4);
+        let size = reduce.div_ceil(per_point);
+        let mut accs = vec![[0u64; ACC_BYTES / 8]; outer * per_point];
+        self.pool().install(|| {
+            accs.par_iter_mut().enumerate().for_each(|(i, acc)| {
+                let (o, k) = (i / per_point, i % per_point);
+                let rlo = (k * size).min(reduce);
+                let rhi = ((k + 1) * size).min(reduce);
+                // SAFETY: as in `run`; additionally `acc` is a live, exclusively borrowed
+                // record of ACC_BYTES bytes, 8-byte aligned, which `partial` writes.
+                unsafe {
+                    partial(
+                        args.0.as_ptr(),
+                        o as i64,
+                        rlo as i64,
+                        rhi as i64,
+                        acc.as_mut_ptr() as *mut u8,
+                    )
+                };
+            })
+        });
+        for o in 0..outer {
+            let record =
+                combine_partials(red.op, dtype, &accs[o * per_point..(o + 1) * per_point])?;
+            // SAFETY: as in `run`; `record` is a valid accumulator record for this dtype.
+            unsafe { finish(args.0.as_ptr(), o as i64, record.as_ptr() as *const u8) };
+        }
+        Ok(())
+    }
+}
+
+/// Runs a schedule (see `CpuBackend::execute`).
+pub fn execute(
+    backend: &CpuBackend,
+    s: &Schedule,
+    inputs: &[Realized],
+) -> Result<Vec<Realized>, CpuError> {
+    s.verify(inputs)?;
+    let n_temps = s.buffers.len();
+    // The last step that reads each temporary; outputs keep theirs alive to the end.
+    let mut last_use = vec![None::<usize>; n_temps];
+    for (i, step) in s.steps.iter().enumerate() {
+        for r in step.reads() {
+            if let BufferRef::Temp(t) = r {
+                last_use[t] = Some(i);
+            }
+        }
+    }
+    let mut is_output = vec![false; n_temps];
+    for o in &s.outputs {
+        if let BufferRef::Temp(t) = o.buffer {
+            is_output[t] = true;
+        }
+    }
+    let mut temps: Vec<Option<Arc<Storage>>> = vec![None; n_temps];
+    for (i, step) in s.steps.iter().enumerate() {
+        match step {
+            Step::Kernel(ks) => {
+                let mut fresh: Vec<(usize, Storage)> = Vec::new();
+                for (p, buf) in ks.kernel.params.iter().zip(&ks.buffers) {
+                    if p.access == Access::Write {
+                        let BufferRef::Temp(t) = *buf else {
+                            return Err(CpuError::Ir(IrError::Verify(format!(
+                                "kernel {} writes the program input {buf}",
+                                ks.kernel.name
+                            ))));
+                        };
+                        let decl = &s.buffers[t];
+                        fresh.push((t, Storage::zeroed(decl.dtype, decl.len)?));
+                    }
+                }
+                {
+                    let mut fresh_iter = fresh.iter_mut();
+                    let mut bufs = Vec::with_capacity(ks.buffers.len());
+                    for (p, buf) in ks.kernel.params.iter().zip(&ks.buffers) {
+                        if p.access == Access::Write {
+                            let (_, st) = fresh_iter
+                                .next()
+                                .ok_or_else(|| CpuError::Internal("write buffer count".into()))?;
+                            bufs.push(LaunchBuffer::Write(st));
+                        } else {
+                            bufs.push(LaunchBuffer::Read(read_buffer(*buf, inputs, &temps)?));
+                        }
+                    }
+                    backend.launch(&ks.kernel, &ks.geometry, &mut bufs)?;
+                }
+                for (t, st) in fresh {
+                    temps[t] = Some(Arc::new(st));
+                }
+            }
+            Step::Library(l) => {
+                let (t, st) = library::run(backend, l, s, inputs, &temps)?;
+                temps[t] = Some(Arc::new(st));
+            }
+        }
+        for t in 0..n_temps {
+            let dead = match last_use[t] {
+                Some(last) => last <= i,
+                None => true,
+            };
+            if dead && !is_output[t] {
+                temps[t] = None;
+            }
+        }
+    }
+    s.outputs
+        .iter()
+        .map(|o| {
+            let storage = match o.buffer {
+                BufferRef::Input(i) => inputs
+                    .get(i)
+                    .map(|r| r.storage.clone())
+                    .ok_or_else(|| CpuError::Internal(format!("output reads missing input {i}")))?,
+                BufferRef::Temp(t) => temps[t]
+                    .clone()
+                    .ok_or_else(|| CpuError::Internal(format!("output temporary t{t} is gone")))?,
+            };
+            Ok(Realized::with_view(storage, o.view.clone())?)
+        })
+        .collect()
+}
+
+/// The storage behind a read buffer.
+pub fn read_buffer<'a>(
+    b: BufferRef,
+    inputs: &'a [Realized],
+    temps: &'a [Option<Arc<Storage>>],
+) -> Result<&'a Storage, CpuError> {
+    match b {
+        BufferRef::Input(i) => inputs
+            .get(i)
+            .map(|r| &*r.storage)
+            .ok_or_else(|| CpuError::Internal(format!("missing input {i}"))),
+        BufferRef::Temp(t) => temps
+            .get(t)
+            .and_then(|s| s.as_deref())
+            .ok_or_else(|| CpuError::Internal(format!("temporary t{t} is not live"))),
+    }
+}

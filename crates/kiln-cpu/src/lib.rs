@@ -1,0 +1,163 @@
+//! kiln's CPU backend: kernel IR -> cranelift -> machine code, and a multi-threaded executor of
+//! schedules.
+//!
+//! - [`codegen`]: lowers one `Kernel` to cranelift functions (scalar and 128-bit SIMD loops);
+//! - [`jit`]: compiles them in a JIT module; [`helpers`]: the Rust functions generated code calls;
+//! - [`exec`]: runs a `Schedule` step by step, splitting kernels over a rayon pool;
+//! - [`library`]: matrix products (gemm) and scans; [`combine`]: merging split reductions.
+//!
+//! Architecture invariant: this crate never sees the array graph, only kernels and schedules;
+//! a compiled kernel depends only on `Kernel::canonical_text()`, never on sizes or strides.
+
+pub mod abi;
+mod codegen;
+pub mod combine;
+pub mod error;
+pub mod exec;
+pub mod helpers;
+mod jit;
+pub mod library;
+
+pub use error::CpuError;
+
+use jit::{EntryPoints, Jit};
+use kiln_ir::{Kernel, Realized, Schedule};
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+/// A kernel compiled to machine code.
+pub struct CompiledKernel {
+    kernel: Kernel,
+    entries: EntryPoints,
+}
+
+impl CompiledKernel {
+    pub fn kernel(&self) -> &Kernel {
+        &self.kernel
+    }
+    /// Whether the inner loops use SIMD vectors (false when the kernel's shape of values does
+    /// not allow it or cranelift could not lower the vector code).
+    pub fn vectorized(&self) -> bool {
+        self.entries.vectorized
+    }
+    pub(crate) fn entries(&self) -> &EntryPoints {
+        &self.entries
+    }
+}
+
+impl fmt::Debug for CompiledKernel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CompiledKernel")
+            .field("kernel", &self.kernel.name)
+            .field("vectorized", &self.entries.vectorized)
+            .finish()
+    }
+}
+
+/// Counters of the compiled-kernel cache.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CpuStats {
+    pub kernels_compiled: u64,
+    pub cache_hits: u64,
+    pub compile_time: Duration,
+}
+
+/// The CPU backend: a JIT module, the compiled-kernel cache (keyed by canonical kernel text)
+/// and the thread pool kernels run on.
+pub struct CpuBackend {
+    jit: Mutex<Jit>,
+    cache: Mutex<HashMap<String, Arc<CompiledKernel>>>,
+    stats: Mutex<CpuStats>,
+    pool: rayon::ThreadPool,
+}
+
+impl fmt::Debug for CpuBackend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CpuBackend")
+            .field("threads", &self.pool.current_num_threads())
+            .field("stats", &self.stats())
+            .finish()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding one of these locks cannot leave the data half-updated in a way
+    // that matters (the cache and counters are only ever inserted into), so poisoning is ignored.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl CpuBackend {
+    /// A backend using all available cores.
+    pub fn new() -> Result<CpuBackend, CpuError> {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        CpuBackend::with_threads(threads)
+    }
+
+    /// A backend whose pool has `threads` threads (1: everything runs on the caller's thread).
+    pub fn with_threads(threads: usize) -> Result<CpuBackend, CpuError> {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads.max(1))
+            .thread_name(|i| format!("kiln-cpu-{i}"))
+            .build()
+            .map_err(|e| CpuError::ThreadPool(e.to_string()))?;
+        Ok(CpuBackend {
+            jit: Mutex::new(Jit::new()?),
+            cache: Mutex::new(HashMap::new()),
+            stats: Mutex::new(CpuStats::default()),
+            pool,
+        })
+    }
+
+    pub fn threads(&self) -> usize {
+        self.pool.current_num_threads()
+    }
+
+    pub(crate) fn pool(&self) -> &rayon::ThreadPool {
+        &self.pool
+    }
+
+    /// Compiles (or fetches from the in-memory cache) a kernel.
+    pub fn compile(&self, k: &Kernel) -> Result<Arc<CompiledKernel>, CpuError> {
+        k.verify()?;
+        let key = k.canonical_text();
+        if let Some(c) = lock(&self.cache).get(&key) {
+            lock(&self.stats).cache_hits += 1;
+            return Ok(c.clone());
+        }
+        let mut jit = lock(&self.jit);
+        // Another thread may have compiled it while this one waited for the JIT.
+        if let Some(c) = lock(&self.cache).get(&key) {
+            lock(&self.stats).cache_hits += 1;
+            return Ok(c.clone());
+        }
+        let start = Instant::now();
+        let entries = jit.compile(k)?;
+        let compiled = Arc::new(CompiledKernel {
+            kernel: k.clone(),
+            entries,
+        });
+        lock(&self.cache).insert(key, compiled.clone());
+        let mut stats = lock(&self.stats);
+        stats.kernels_compiled += 1;
+        stats.compile_time += start.elapsed();
+        Ok(compiled)
+    }
+
+    /// Runs a verified schedule on its realized inputs; returns one `Realized` per schedule
+    /// output (a view into the temporary or input storage; no copy).
+    pub fn execute(&self, s: &Schedule, inputs: &[Realized]) -> Result<Vec<Realized>, CpuError> {
+        exec::execute(self, s, inputs)
+    }
+
+    /// Cranelift IR text of a kernel's entry points (for `explain()`).
+    pub fn clif_text(&self, k: &Kernel) -> Result<String, CpuError> {
+        k.verify()?;
+        lock(&self.jit).clif_text(k)
+    }
+
+    pub fn stats(&self) -> CpuStats {
+        *lock(&self.stats)
+    }
+}
