@@ -40,6 +40,8 @@ pub struct Group {
     pub kind: GroupKind,
     /// Temps the group computes, in program order.
     pub members: Vec<NodeId>,
+    /// Buffers (temps and inputs) its members read, for sibling fusion.
+    pub reads: Vec<NodeId>,
 }
 
 impl Group {
@@ -124,25 +126,41 @@ pub fn build(p: &Program, plan: &Plan, cfg: &SchedConfig) -> Result<Groups, Sche
                 graph.add_node(Group {
                     kind,
                     members: vec![id],
+                    reads: Vec::new(),
                 })
             }
             (_, OpClass::Library) => graph.add_node(Group {
                 kind: GroupKind::Library { node: id },
                 members: vec![id],
+                reads: Vec::new(),
             }),
             _ => match merge_target(p, plan, cfg, &graph, &group_of, id, &producers) {
                 Some(g) => {
                     graph[g].members.push(id);
                     g
                 }
-                None => graph.add_node(Group {
-                    kind: GroupKind::Map {
-                        space: node.shape.clone(),
-                    },
-                    members: vec![id],
-                }),
+                None => match sibling_target(p, plan, &graph, id, &producers) {
+                    Some(g) => {
+                        graph[g].members.push(id);
+                        g
+                    }
+                    None => graph.add_node(Group {
+                        kind: GroupKind::Map {
+                            space: node.shape.clone(),
+                        },
+                        members: vec![id],
+                        reads: Vec::new(),
+                    }),
+                },
             },
         };
+        for (key, _) in &plan.leaves[i] {
+            if let LeafKey::Buffer(b) = key
+                && !graph[g].reads.contains(b)
+            {
+                graph[g].reads.push(*b);
+            }
+        }
         for &src in &producers {
             if src != g {
                 graph.update_edge(src, g, ());
@@ -231,6 +249,33 @@ fn merge_target(
             && producers
                 .iter()
                 .all(|&other| other == g || !has_path_connecting(graph, g, other, None))
+    })
+}
+
+/// Sibling fusion: an elementwise kernel over exactly `n`'s shape that already reads one of the
+/// buffers `n` reads, so the shared buffer is read once for both (e.g. two outputs of `x`).
+fn sibling_target(
+    p: &Program,
+    plan: &Plan,
+    graph: &DiGraph<Group, ()>,
+    n: NodeId,
+    producers: &[NodeIndex],
+) -> Option<NodeIndex> {
+    let shape = &p.node(n).shape;
+    let buffers: Vec<NodeId> = plan.leaves[n.index()]
+        .iter()
+        .filter_map(|(key, _)| match key {
+            LeafKey::Buffer(b) => Some(*b),
+            LeafKey::Gen(_) => None,
+        })
+        .collect();
+    graph.node_indices().find(|&g| {
+        let group = &graph[g];
+        matches!(&group.kind, GroupKind::Map { space } if space == shape)
+            && group.reads.iter().any(|b| buffers.contains(b))
+            && producers
+                .iter()
+                .all(|&other| other != g && !has_path_connecting(graph, g, other, None))
     })
 }
 
