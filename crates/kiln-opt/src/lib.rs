@@ -21,8 +21,8 @@ pub mod rules;
 pub use analysis::{ArrayAnalysis, ArrayGraph, ArrayInfo, ClassData};
 pub use error::OptError;
 pub use lang::{ArrayLang, Attr, Const, InputLeaf};
-pub use optimize::{optimize, optimize_expr};
-pub use rules::rules;
+pub use optimize::{optimize, optimize_expr, optimize_expr_with_rules, optimize_with_rules};
+pub use rules::{ArrayRewrite, Family, family_rules, rules};
 
 use std::time::Duration;
 

@@ -8,7 +8,8 @@ use crate::analysis::ArrayAnalysis;
 use crate::convert::{expr_to_program, program_to_expr};
 use crate::cost::{GraphCost, expr_cost};
 use crate::lang::ArrayLang;
-use crate::{OptConfig, OptError, OptReport, rules};
+use crate::rules::{ArrayRewrite, rules};
+use crate::{OptConfig, OptError, OptReport};
 use egg::{Extractor, RecExpr, Runner, StopReason};
 use kiln_ir::Program;
 use std::collections::BTreeMap;
@@ -17,9 +18,18 @@ use std::collections::BTreeMap;
 /// order of outputs, every output with identical dtype and shape. The result passes
 /// `Program::verify`.
 pub fn optimize(p: &Program, cfg: &OptConfig) -> Result<(Program, OptReport), OptError> {
+    optimize_with_rules(p, cfg, &rules(cfg))
+}
+
+/// [`optimize`] with an explicit rule set (one family, for tests; `rules(cfg)` is the default).
+pub fn optimize_with_rules(
+    p: &Program,
+    cfg: &OptConfig,
+    rules: &[ArrayRewrite],
+) -> Result<(Program, OptReport), OptError> {
     p.verify()?;
     let expr = program_to_expr(p)?;
-    let (best, report) = optimize_expr(&expr, cfg)?;
+    let (best, report) = optimize_expr_with_rules(&expr, cfg, rules)?;
     let out = expr_to_program(&best, &p.inputs)
         .map_err(|e| OptError::Internal(format!("rebuilding the program: {e}")))?;
     out.verify()
@@ -34,6 +44,15 @@ pub fn optimize_expr(
     expr: &RecExpr<ArrayLang>,
     cfg: &OptConfig,
 ) -> Result<(RecExpr<ArrayLang>, OptReport), OptError> {
+    optimize_expr_with_rules(expr, cfg, &rules(cfg))
+}
+
+/// [`optimize_expr`] with an explicit rule set.
+pub fn optimize_expr_with_rules(
+    expr: &RecExpr<ArrayLang>,
+    cfg: &OptConfig,
+    rules: &[ArrayRewrite],
+) -> Result<(RecExpr<ArrayLang>, OptReport), OptError> {
     let runner = Runner::<ArrayLang, ArrayAnalysis>::new(ArrayAnalysis::new(cfg.fast_math))
         .with_node_limit(cfg.node_limit)
         .with_iter_limit(cfg.iter_limit)
@@ -46,7 +65,7 @@ pub fn optimize_expr(
         .roots
         .first()
         .ok_or_else(|| OptError::InvalidExpr("empty expression".into()))?;
-    let runner = runner.run(&rules(cfg));
+    let runner = runner.run(rules);
     if let Some(problem) = runner.egraph.analysis.conflicts.first() {
         return Err(OptError::Unsound(problem.clone()));
     }

@@ -133,18 +133,42 @@ fn same_results(before: &RecExpr<ArrayLang>, after: &RecExpr<ArrayLang>) {
 
 #[test]
 fn algebra_identities() {
-    spec("(mul input#0:f32[12] (full 1.0:f32 [12]))", "input#0:f32[12]");
+    spec(
+        "(mul input#0:f32[12] (full 1.0:f32 [12]))",
+        "input#0:f32[12]",
+    );
     spec("(mul (full 1:i32 [8]) input#0:i32[8])", "input#0:i32[8]");
-    spec("(add input#0:f32[12] (full -0.0:f32 [12]))", "input#0:f32[12]");
-    spec("(add (full -0.0:f64 [12]) input#0:f64[12])", "input#0:f64[12]");
+    spec(
+        "(add input#0:f32[12] (full -0.0:f32 [12]))",
+        "input#0:f32[12]",
+    );
+    spec(
+        "(add (full -0.0:f64 [12]) input#0:f64[12])",
+        "input#0:f64[12]",
+    );
     spec("(add input#0:i64[8] (full 0:i64 [8]))", "input#0:i64[8]");
-    spec("(add input#0:c64[12] (full -0-0j:c64 [12]))", "input#0:c64[12]");
-    spec("(sub input#0:f64[12] (full 0.0:f64 [12]))", "input#0:f64[12]");
-    spec("(div input#0:f32[12] (full 1.0:f32 [12]))", "input#0:f32[12]");
+    spec(
+        "(add input#0:c64[12] (full -0-0j:c64 [12]))",
+        "input#0:c64[12]",
+    );
+    spec(
+        "(sub input#0:f64[12] (full 0.0:f64 [12]))",
+        "input#0:f64[12]",
+    );
+    spec(
+        "(div input#0:f32[12] (full 1.0:f32 [12]))",
+        "input#0:f32[12]",
+    );
     spec("(neg (neg input#0:f32[12]))", "input#0:f32[12]");
     spec("(neg (neg input#0:i8[8]))", "input#0:i8[8]");
-    spec("(mul input#0:f32[12] (full -1.0:f32 [12]))", "(neg input#0:f32[12])");
-    spec("(mul (full -1:i16 [8]) input#0:i16[8])", "(neg input#0:i16[8])");
+    spec(
+        "(mul input#0:f32[12] (full -1.0:f32 [12]))",
+        "(neg input#0:f32[12])",
+    );
+    spec(
+        "(mul (full -1:i16 [8]) input#0:i16[8])",
+        "(neg input#0:i16[8])",
+    );
     spec(
         "(sub input#0:f32[12] (neg input#1:f32[12]))",
         "(add input#0:f32[12] input#1:f32[12])",
@@ -190,7 +214,10 @@ fn algebra_identities() {
         "(where (full true:bool [6]) input#0:f32[6] input#1:f32[6])",
         "input#0:f32[6]",
     );
-    spec("(maximum input#0:f64[12] input#0:f64[12])", "input#0:f64[12]");
+    spec(
+        "(maximum input#0:f64[12] input#0:f64[12])",
+        "input#0:f64[12]",
+    );
     spec("(bitand input#0:i32[8] input#0:i32[8])", "input#0:i32[8]");
 }
 
@@ -198,7 +225,10 @@ fn algebra_identities() {
 fn casts() {
     // f32 -> f64 is exact, so the round trip is the identity.
     spec("(cast f32 (cast f64 input#0:f32[12]))", "input#0:f32[12]");
-    spec("(cast f64 (cast i32 input#0:i16[8]))", "(cast f64 input#0:i16[8])");
+    spec(
+        "(cast f64 (cast i32 input#0:i16[8]))",
+        "(cast f64 input#0:i16[8])",
+    );
     spec("(cast i64 input#0:i64[8])", "input#0:i64[8]");
     // f64 -> f32 rounds: not removable.
     unchanged("(cast f64 (cast f32 input#0:f64[12]))");
@@ -226,11 +256,20 @@ fn integer_only_identities() {
 #[test]
 fn value_changing_float_rules_need_fast_math() {
     // inf * 0 is NaN and -1 * 0 is -0.0.
-    fast_spec("(mul input#0:f32[12] (full 0.0:f32 [12]))", "(full 0.0:f32 [12])");
+    fast_spec(
+        "(mul input#0:f32[12] (full 0.0:f32 [12]))",
+        "(full 0.0:f32 [12])",
+    );
     // inf - inf is NaN.
-    fast_spec("(sub input#0:f64[12] input#0:f64[12])", "(full 0.0:f64 [12])");
+    fast_spec(
+        "(sub input#0:f64[12] input#0:f64[12])",
+        "(full 0.0:f64 [12])",
+    );
     // -0.0 + 0.0 is +0.0.
-    fast_spec("(add input#0:f32[12] (full 0.0:f32 [12]))", "input#0:f32[12]");
+    fast_spec(
+        "(add input#0:f32[12] (full 0.0:f32 [12]))",
+        "input#0:f32[12]",
+    );
     // Rounds once instead of twice.
     fast_spec(
         "(add (add input#0:f32[12] (full 0.1:f32 [12])) (full 0.2:f32 [12]))",
@@ -245,7 +284,11 @@ fn value_changing_float_rules_need_fast_math() {
     fast_spec("(log (exp input#0:f64[12]))", "input#0:f64[12]");
     // exp(log x) is never x (log's domain), not even with fast-math.
     unchanged("(exp (log input#0:f64[12]))");
-    rewrite(&fast(), "(exp (log input#0:f64[12]))", "(exp (log input#0:f64[12]))");
+    rewrite(
+        &fast(),
+        "(exp (log input#0:f64[12]))",
+        "(exp (log input#0:f64[12]))",
+    );
     // Complex x * 1 computes b*0 for the imaginary part b.
     unchanged("(mul input#0:c64[12] (full 1+0j:c64 [12]))");
 }
@@ -287,8 +330,14 @@ fn strength_reduction() {
         "(pow input#0:i32[8] (full 2:i32 [8]))",
         "(mul input#0:i32[8] input#0:i32[8])",
     );
-    spec("(pow input#0:f32[12] (full 1.0:f32 [12]))", "input#0:f32[12]");
-    spec("(pow input#0:f64[12] (full 0.0:f64 [12]))", "(full 1.0:f64 [12])");
+    spec(
+        "(pow input#0:f32[12] (full 1.0:f32 [12]))",
+        "input#0:f32[12]",
+    );
+    spec(
+        "(pow input#0:f64[12] (full 0.0:f64 [12]))",
+        "(full 1.0:f64 [12])",
+    );
     spec(
         "(div input#0:f32[12] (full 4.0:f32 [12]))",
         "(mul input#0:f32[12] (full 0.25:f32 [12]))",
@@ -298,7 +347,10 @@ fn strength_reduction() {
         "(mul input#0:f64[12] (full -2.0:f64 [12]))",
     );
     // pow(-0.0, 0.5) is +0.0 but sqrt(-0.0) is -0.0; pow(-inf, 0.5) is +inf.
-    fast_spec("(pow input#0:f32[12] (full 0.5:f32 [12]))", "(sqrt input#0:f32[12])");
+    fast_spec(
+        "(pow input#0:f32[12] (full 0.5:f32 [12]))",
+        "(sqrt input#0:f32[12])",
+    );
     fast_spec(
         "(pow input#0:f64[12] (full -1.0:f64 [12]))",
         "(div (full 1.0:f64 [12]) input#0:f64[12])",
@@ -314,7 +366,10 @@ fn view_merging() {
         "(reshape [6] input#0:f32[2,3])",
     );
     spec("(reshape [2,3] input#0:f32[2,3])", "input#0:f32[2,3]");
-    spec("(permute [1,0] (permute [1,0] input#0:f32[2,3]))", "input#0:f32[2,3]");
+    spec(
+        "(permute [1,0] (permute [1,0] input#0:f32[2,3]))",
+        "input#0:f32[2,3]",
+    );
     spec(
         "(permute [2,0,1] (permute [1,2,0] input#0:i32[2,3,4]))",
         "input#0:i32[2,3,4]",
@@ -338,7 +393,10 @@ fn view_merging() {
     );
     spec("(slice <0:1:4,0:1:1> input#0:f32[4,1])", "input#0:f32[4,1]");
     spec("(reshape [3,2] (full 1.0:f32 [6]))", "(full 1.0:f32 [3,2])");
-    spec("(broadcast [3,2] (full 1.0:f32 [1,2]))", "(full 1.0:f32 [3,2])");
+    spec(
+        "(broadcast [3,2] (full 1.0:f32 [1,2]))",
+        "(full 1.0:f32 [3,2])",
+    );
     spec("(slice <0:1:2> (full 7:i64 [5]))", "(full 7:i64 [2])");
 }
 

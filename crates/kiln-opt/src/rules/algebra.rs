@@ -96,8 +96,9 @@ pub(crate) fn rules(cfg: &OptConfig) -> Vec<Rule> {
         Rule::new("neg-add", "(add (neg ?x) ?y)", "(sub ?y ?x)"),
         // abs(abs x) = abs x
         Rule::new("abs-abs", "(abs (abs ?x))", "(abs ?x)"),
-        // abs(-x) = abs x
-        Rule::new("abs-neg", "(abs (neg ?x))", "(abs ?x)"),
+        // abs(-x) = abs x (not unsigned: abs is the identity there but -x wraps)
+        Rule::new("abs-neg", "(abs (neg ?x))", "(abs ?x)")
+            .when(x_dtype_is("?x", |d| !d.is_unsigned_integer())),
         // not(not x) = x
         Rule::new("not-not", "(not (not ?x))", "?x"),
         // not(a == b) = a != b (also for NaN: NaN != NaN is true)

@@ -21,14 +21,44 @@ use egg::{Applier, ENodeOrVar, Id, Language, Pattern, PatternAst, Rewrite, Subst
 use kiln_ir::{DType, Scalar, Shape, SliceAxis};
 use std::sync::Arc;
 
-/// The rewrite rules in effect for a config.
-pub fn rules(cfg: &OptConfig) -> Vec<Rewrite<ArrayLang, crate::ArrayAnalysis>> {
-    let mut all = Vec::new();
-    all.extend(algebra::rules(cfg));
-    all.extend(strength::rules(cfg));
-    all.extend(movement::rules(cfg));
-    all.extend(reduce::rules(cfg));
-    all.into_iter().map(Rule::build).collect()
+/// An egg rewrite over kiln's language.
+pub type ArrayRewrite = Rewrite<ArrayLang, crate::ArrayAnalysis>;
+
+/// The rule families, one module each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Family {
+    Algebra,
+    Strength,
+    Movement,
+    Reduce,
+}
+
+impl Family {
+    pub const ALL: [Family; 4] = [
+        Family::Algebra,
+        Family::Strength,
+        Family::Movement,
+        Family::Reduce,
+    ];
+}
+
+/// The rewrite rules in effect for a config: every family.
+pub fn rules(cfg: &OptConfig) -> Vec<ArrayRewrite> {
+    Family::ALL
+        .into_iter()
+        .flat_map(|f| family_rules(f, cfg))
+        .collect()
+}
+
+/// The rules of one family in effect for a config (for tests and `explain()`).
+pub fn family_rules(family: Family, cfg: &OptConfig) -> Vec<ArrayRewrite> {
+    let rules = match family {
+        Family::Algebra => algebra::rules(cfg),
+        Family::Strength => strength::rules(cfg),
+        Family::Movement => movement::rules(cfg),
+        Family::Reduce => reduce::rules(cfg),
+    };
+    rules.into_iter().map(Rule::build).collect()
 }
 
 type Cond = Arc<dyn Fn(&ArrayGraph, &Subst) -> bool + Send + Sync>;
@@ -73,7 +103,7 @@ impl Rule {
         self
     }
 
-    fn build(self) -> Rewrite<ArrayLang, crate::ArrayAnalysis> {
+    fn build(self) -> ArrayRewrite {
         let applier = Checked {
             rhs: self.rhs,
             cond: self.cond,
