@@ -232,7 +232,7 @@ impl Emitter<'_, '_> {
             let bits = d.size_bytes() as u32 * 8;
             let v = match (d.is_signed_integer(), max) {
                 (true, true) => ((1u64 << (bits - 1)) - 1) as i64,
-                (true, false) => -(1i64 << (bits - 1)),
+                (true, false) => (1i64 << (bits - 1)).wrapping_neg(),
                 (false, true) => -1,
                 (false, false) => 0,
             };
@@ -434,7 +434,14 @@ impl Emitter<'_, '_> {
         let Some(red) = &kernel.reduce else {
             return Err(self.internal("reduce_point on a kernel without reduction"));
         };
-        let (op, d) = (red.op, kernel.value(red.value).dtype);
+        let (op, value_dtype) = (red.op, kernel.value(red.value).dtype);
+        // complex64 products accumulate in complex128 (as the reference does): long products
+        // overflow f32 parts midway and turn into NaN where the reference gives infinities.
+        let d = if op == ReduceOp::Prod && value_dtype == DType::C64 {
+            DType::C128
+        } else {
+            value_dtype
+        };
         let need = needed(kernel, &[red.value]);
         let reads: Vec<usize> = (0..kernel.params.len())
             .filter(|&p| kernel.param_role(p) == ParamRole::BodyRead)
@@ -485,10 +492,12 @@ impl Emitter<'_, '_> {
                 };
                 let mut vals = vec![None; kernel.body.len()];
                 e.eval(kernel, &ctx, &need, 0..kernel.body.len(), &mut vals)?;
-                vals.get(red.value.0 as usize)
+                let v = vals
+                    .get(red.value.0 as usize)
                     .copied()
                     .flatten()
-                    .ok_or_else(|| e.internal("reduced value not emitted"))
+                    .ok_or_else(|| e.internal("reduced value not emitted"))?;
+                e.cast(value_dtype, d, mode, v)
             };
             let zero = e.i64c(0);
             if op.is_arg() {
@@ -557,7 +566,12 @@ impl Emitter<'_, '_> {
                 block(e, zero, n)
             }
         })?;
-        Ok(self.finish_acc(op, d, &acc))
+        let done = self.finish_acc(op, d, &acc);
+        let value = self.cast(d, value_dtype, Mode::Scalar, done.value)?;
+        Ok(Reduced {
+            value,
+            index: done.index,
+        })
     }
 
     /// Whether `x` replaces `best` in an arg reduction (first NaN wins; ties keep the first).
