@@ -239,6 +239,11 @@ impl<'a, 'b> Lanes<'a, 'b> {
         Mask(self.b.ins().bor(a.0, b.0))
     }
 
+    /// Lanes where exactly one of `a`, `b` is set.
+    pub(crate) fn mask_xor(&mut self, a: Mask, b: Mask) -> Mask {
+        Mask(self.b.ins().bxor(a.0, b.0))
+    }
+
     /// Per lane `if m { a } else { b }`.
     pub(crate) fn select(&mut self, m: Mask, a: Value, b: Value) -> Value {
         if self.vector() {
@@ -294,17 +299,6 @@ impl<'a, 'b> Lanes<'a, 'b> {
         let bits = self.bits(a);
         let flipped = self.ixor(bits, sign);
         self.float_of_bits(flipped)
-    }
-
-    /// `|a|` with the sign of `s` (pure bit operation, NaN payloads pass through).
-    pub(crate) fn copysign(&mut self, a: Value, s: Value) -> Value {
-        let mag = self.abs(a);
-        let sign = self.sign_bits(s);
-        self.xor_sign(mag, sign)
-    }
-
-    pub(crate) fn is_nan(&mut self, a: Value) -> Mask {
-        self.fcmp(FloatCC::Unordered, a, a)
     }
 }
 

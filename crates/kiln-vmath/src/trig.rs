@@ -145,6 +145,9 @@ mod tests {
         assert_eq!(PIO2_F64[0], std::f64::consts::FRAC_PI_2);
         // The f32 leading part is exactly an f32.
         assert_eq!(f64::from(PIO2_F32[0] as f32), PIO2_F32[0]);
-        assert!((PIO2_F32[0] + PIO2_F32[1] - std::f64::consts::FRAC_PI_2).abs() < 1e-15);
+        let sum = PIO2_F32[0] + PIO2_F32[1] + PIO2_F32[2];
+        assert!((sum - std::f64::consts::FRAC_PI_2).abs() < 4e-16);
+        let sum = PIO2_F64[0] + PIO2_F64[1];
+        assert_eq!(sum, std::f64::consts::FRAC_PI_2);
     }
 }

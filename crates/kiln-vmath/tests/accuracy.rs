@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{Isa, Rng, compile, reference, ulps_f32, ulps_f64};
+use common::{Isa, Rng, compile, reference, ulps_f32, ulps_f64, ulps_scaled};
 use cranelift_codegen::ir::types;
 use kiln_vmath::{MathFn, max_ulps, supports};
 
@@ -56,7 +56,61 @@ fn domain(f: MathFn, f32: bool) -> Domain {
             true,
             trig_limit,
         ),
-        _ => (vec![(-10.0, 10.0)], true, f64::INFINITY),
+        Asin | Acos => (
+            vec![
+                (-1.0, 1.0),
+                (-0.5, 0.5),
+                (0.49, 0.51),
+                (0.99, 1.0),
+                (-1.0, -0.99),
+            ],
+            true,
+            f64::INFINITY,
+        ),
+        Atan => (
+            vec![(-1.0, 1.0), (-10.0, 10.0), (0.3, 2.5), (-1e6, 1e6)],
+            true,
+            f64::INFINITY,
+        ),
+        Sinh | Cosh => {
+            let top = if f32 { 95.0 } else { 720.0 };
+            (
+                vec![(-1.0, 1.0), (-30.0, 30.0), (-top, top), (-1e-3, 1e-3)],
+                true,
+                f64::INFINITY,
+            )
+        }
+        Tanh => (
+            vec![(-1.0, 1.0), (-25.0, 25.0), (-1e-3, 1e-3), (0.3, 0.7)],
+            true,
+            f64::INFINITY,
+        ),
+        Asinh => (
+            vec![(-1.0, 1.0), (-10.0, 10.0), (-1e10, 1e10), (1.9, 2.1)],
+            true,
+            f64::INFINITY,
+        ),
+        Acosh => (
+            vec![(1.0, 2.0), (1.0, 100.0), (1.0, 1e10), (0.0, 1.001)],
+            true,
+            f64::INFINITY,
+        ),
+        Atanh => (
+            vec![(-1.0, 1.0), (-0.01, 0.01), (0.99, 1.0), (0.45, 0.55)],
+            true,
+            f64::INFINITY,
+        ),
+        Atan2 | Hypot => (
+            vec![(-10.0, 10.0), (-1e3, 1e3), (-1.0, 1.0), (0.0, 1e-3)],
+            true,
+            f64::INFINITY,
+        ),
+        LogAddExp => (
+            vec![(-10.0, 10.0), (-800.0, 800.0), (-1.0, 1.0), (-100.0, 100.0)],
+            true,
+            f64::INFINITY,
+        ),
+        Pow => (vec![(0.0, 10.0), (-10.0, 10.0)], true, f64::INFINITY),
     };
     let y = match f {
         Atan2 | Hypot | LogAddExp => x.clone(),
@@ -218,7 +272,12 @@ fn check(f: MathFn, f32: bool) -> f64 {
             xs[i]
         );
         let want = reference(f, xs[i], ys[i]);
-        let err = if f32 {
+        let err = if f == MathFn::LogAddExp {
+            // max(x, y) + log1p(exp(-|x - y|)) cancels where the result is near 0; like NumPy,
+            // the error is bounded relative to the larger of the result and max(x, y).
+            let scale = want.abs().max(xs[i].max(ys[i]).abs());
+            ulps_scaled(got[i], want, scale, f32)
+        } else if f32 {
             ulps_f32(got[i] as f32, want)
         } else {
             ulps_f64(got[i], want)
@@ -275,4 +334,16 @@ accuracy_tests! {
     sin => MathFn::Sin,
     cos => MathFn::Cos,
     tan => MathFn::Tan,
+    asin => MathFn::Asin,
+    acos => MathFn::Acos,
+    atan => MathFn::Atan,
+    sinh => MathFn::Sinh,
+    cosh => MathFn::Cosh,
+    tanh => MathFn::Tanh,
+    asinh => MathFn::Asinh,
+    acosh => MathFn::Acosh,
+    atanh => MathFn::Atanh,
+    atan2 => MathFn::Atan2,
+    hypot => MathFn::Hypot,
+    logaddexp => MathFn::LogAddExp,
 }

@@ -310,6 +310,34 @@ pub fn ulps_f32(got: f32, want: f64) -> f64 {
     (f64::from(got) - want).abs() / ulp
 }
 
+/// Error in (fractional) ULPs of `scale` rather than of the result, for functions whose
+/// documented bound is relative to an operand.
+pub fn ulps_scaled(got: f64, want: f64, scale: f64, f32: bool) -> f64 {
+    if got.is_nan() || want.is_nan() {
+        return if got.is_nan() && want.is_nan() {
+            0.0
+        } else {
+            f64::INFINITY
+        };
+    }
+    if got == want {
+        return 0.0;
+    }
+    if got.is_infinite() || want.is_infinite() {
+        if f32 && (want as f32) == (got as f32) {
+            return 0.0;
+        }
+        return f64::INFINITY;
+    }
+    let (min_exp, mant) = if f32 { (-126, 23) } else { (-1022, 52) };
+    let exp = if scale == 0.0 || !scale.is_finite() {
+        min_exp
+    } else {
+        (scale.log2().floor() as i32).max(min_exp)
+    };
+    (got - want).abs() / 2f64.powi(exp - mant)
+}
+
 /// Deterministic xorshift generator.
 pub struct Rng(u64);
 
