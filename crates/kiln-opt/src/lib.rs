@@ -3,7 +3,8 @@
 //! Pipeline (see [`optimize`]): `Program` -> `RecExpr` with one `outputs` root ([`convert`]) ->
 //! egg `Runner` bounded by node, iteration and time limits over the rule families in [`rules`]
 //! with the dtype/shape/constant analysis of [`analysis`] -> extraction under the memory-traffic
-//! cost model of [`cost`] -> `Program` rebuilt with `Program::add` and verified.
+//! cost model of [`cost`] ([`extract`]: greedy, then a bounded local search for sharing) ->
+//! `Program` rebuilt with `Program::add` and verified.
 //!
 //! Architecture invariants: the optimiser never changes the inputs, the number, order, dtype or
 //! shape of outputs; without `fast_math` it never changes a single bit of any output (NaN
@@ -14,6 +15,7 @@ pub mod analysis;
 pub mod convert;
 pub mod cost;
 mod error;
+pub mod extract;
 pub mod lang;
 mod optimize;
 pub mod rules;

@@ -6,11 +6,12 @@
 
 use crate::analysis::ArrayAnalysis;
 use crate::convert::{expr_to_program, program_to_expr};
-use crate::cost::{GraphCost, expr_cost};
+use crate::cost::expr_cost;
+use crate::extract::extract;
 use crate::lang::ArrayLang;
 use crate::rules::{ArrayRewrite, rules};
 use crate::{OptConfig, OptError, OptReport};
-use egg::{Extractor, RecExpr, Runner, StopReason};
+use egg::{RecExpr, Runner, StopReason};
 use kiln_ir::Program;
 use std::collections::BTreeMap;
 
@@ -69,13 +70,8 @@ pub fn optimize_expr_with_rules(
     if let Some(problem) = runner.egraph.analysis.conflicts.first() {
         return Err(OptError::Unsound(problem.clone()));
     }
-    let extractor = Extractor::new(
-        &runner.egraph,
-        GraphCost {
-            egraph: &runner.egraph,
-        },
-    );
-    let (_, extracted) = extractor.find_best(root);
+    let extracted = extract(&runner.egraph, root)
+        .ok_or_else(|| OptError::Internal("extraction found a cycle".into()))?;
     let cost_before = expr_cost(expr);
     let cost_extracted = expr_cost(&extracted);
     let (best, cost_after) = if cost_extracted <= cost_before {
