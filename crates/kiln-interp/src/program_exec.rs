@@ -24,6 +24,7 @@ pub fn run_program(p: &Program) -> Result<Vec<Realized>, InterpError> {
         if !live[i] {
             continue;
         }
+        check_size(i, node)?;
         let args = node
             .inputs
             .iter()
@@ -55,6 +56,25 @@ pub fn run_program(p: &Program) -> Result<Vec<Realized>, InterpError> {
             ))),
         })
         .collect()
+}
+
+/// The largest node the reference evaluates: one `Scalar` per element is 24 bytes, so this
+/// bounds a node at about 6 GiB and keeps absurd shapes a typed error instead of an abort.
+const MAX_NODE_ELEMENTS: usize = 1 << 28;
+
+fn check_size(i: usize, node: &Node) -> Result<(), InterpError> {
+    let numel = node
+        .shape
+        .dims()
+        .iter()
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d));
+    match numel {
+        Some(n) if n <= MAX_NODE_ELEMENTS => Ok(()),
+        _ => Err(InterpError::Ir(kiln_ir::IrError::TooLarge(format!(
+            "node %{i} has shape {} (the reference interpreter evaluates at most {MAX_NODE_ELEMENTS} elements per node)",
+            node.shape
+        )))),
+    }
 }
 
 fn eval_node(p: &Program, node: &Node, args: &[&Dense]) -> Result<Dense, InterpError> {
@@ -142,8 +162,8 @@ fn zip_with(
 fn arange_at(start: Scalar, step: Scalar, i: usize) -> Scalar {
     let dtype = start.dtype();
     if dtype.is_complex() {
-        let v = start.to_c128() + step.to_c128() * i as f64;
-        return scalar_ops::complex_scalar(C128::new(v.re, v.im), dtype);
+        let v: C128 = start.to_c128() + step.to_c128() * i as f64;
+        return scalar_ops::complex_scalar(v, dtype);
     }
     if dtype.is_real_float() {
         return scalar_ops::real_scalar(start.to_f64() + i as f64 * step.to_f64(), dtype);

@@ -342,3 +342,16 @@ fn invalid_programs_are_typed_errors() {
     p.outputs.push(NodeId(99));
     assert!(matches!(run_program(&p), Err(InterpError::Ir(_))));
 }
+
+#[test]
+fn absurd_shapes_are_typed_errors_not_aborts() {
+    let mut p = Program::new();
+    let huge = p
+        .add(Op::Full(Scalar::F32(1.0), s(&[1 << 20, 1 << 20])), vec![])
+        .unwrap();
+    p.outputs.push(huge);
+    assert!(matches!(
+        run_program(&p),
+        Err(InterpError::Ir(kiln_ir::IrError::TooLarge(_)))
+    ));
+}

@@ -26,6 +26,8 @@ pub struct GenConfig {
     /// and as `where` conditions whatever this says. An empty list means `[F32]`.
     pub dtypes: Vec<DType>,
     pub allow_reduce: bool,
+    /// Random reshapes, permutes, broadcasts and slices. The reshapes and broadcasts that bring
+    /// operands to one shape are inserted whatever this says.
     pub allow_views: bool,
     /// Scans and matrix products.
     pub allow_library: bool,

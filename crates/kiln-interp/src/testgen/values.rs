@@ -218,11 +218,12 @@ fn realized_from(dtype: DType, layout: &Layout, values: &[Scalar]) -> Realized {
         }
         Realized::with_view(Arc::new(storage), layout.view.clone())
     };
-    // The layouts above always fit their storage, and test arrays are tiny, so this cannot fail;
-    // an empty scalar array keeps the strategy total if it ever did.
+    // The layouts above always fit their storage and test arrays are tiny, so `build` cannot
+    // fail; zeros of the right shape keep the strategy total if it ever did.
     build().unwrap_or_else(|_| {
-        Realized::from_scalars(dtype, Shape::scalar(), &[Scalar::zero(dtype)])
-            .unwrap_or_else(|e| unreachable!("a one-element array always allocates: {e}"))
+        let zeros = vec![Scalar::zero(dtype); layout.view.shape.numel()];
+        Realized::from_scalars(dtype, layout.view.shape.clone(), &zeros)
+            .unwrap_or_else(|e| unreachable!("a test-sized array always allocates: {e}"))
     })
 }
 
