@@ -151,3 +151,19 @@ pub fn dtype_of(s: &Schedule, out: usize) -> DType {
         kiln_ir::BufferRef::Input(_) => DType::Bool,
     }
 }
+
+/// Whether the program has a complex `arange` with a non-finite start or step. The kernel IR can
+/// only scale a complex step by a complex index `(i, 0)`, whose cross terms `0 * inf` give NaN
+/// where the reference (scaling by a real `i`) gives a finite imaginary part; the IR has no op that
+/// builds a complex from two reals (reported to the lead as a kiln-ir change).
+pub fn has_nonfinite_complex_arange(p: &Program) -> bool {
+    p.nodes.iter().any(|n| match &n.op {
+        Op::Arange { start, step, .. } if start.dtype().is_complex() => {
+            [start, step].iter().any(|s| {
+                let c = s.to_c128();
+                !c.re.is_finite() || !c.im.is_finite()
+            })
+        }
+        _ => false,
+    })
+}
