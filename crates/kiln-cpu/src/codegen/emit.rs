@@ -255,6 +255,16 @@ impl<'a, 'f> Emitter<'a, 'f> {
     /// Narrows a mask to `lanes` bytes holding 0/1 and stores them.
     fn store_bool_vector(&mut self, addr: Value, lanes: u8, mask: Value) {
         let fl = elem_flags();
+        if lanes == 2 {
+            // x86 has no i64x2 narrowing in cranelift: store the two bytes one by one.
+            for lane in 0..2u8 {
+                let x = self.b.ins().extractlane(mask, lane);
+                let byte = self.b.ins().ireduce(types::I8, x);
+                let bit = self.b.ins().band_imm_s(byte, 1);
+                self.b.ins().store(fl, bit, addr, lane as i32);
+            }
+            return;
+        }
         let ty = self.b.func.dfg.value_type(mask);
         let one = self.ivconst(ty, 1);
         let mut v = self.b.ins().band(mask, one);
