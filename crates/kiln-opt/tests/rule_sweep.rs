@@ -129,7 +129,7 @@ fn value(dtype: DType, bits: &mut Bits) -> Scalar {
         _ => f64::from_bits(r.rotate_left(17)),
     };
     match dtype.kind() {
-        DTypeKind::Bool => Scalar::Bool(r % 2 == 0),
+        DTypeKind::Bool => Scalar::Bool(r.is_multiple_of(2)),
         DTypeKind::SignedInt | DTypeKind::UnsignedInt => match r % 3 {
             0 => Scalar::from_i64((r % 9) as i64 - 4, dtype),
             1 => Scalar::from_i64([i64::MIN, i64::MAX, -1, 0][(r / 3) as usize % 4], dtype),
