@@ -121,6 +121,10 @@ pub fn compile(f: MathFn, ty: Type, kind: Isa) -> Kernel {
         b.finalize(frontend_config);
     }
     module.define_function(id, &mut ctx).unwrap();
+    if let Ok(path) = std::env::var("KILN_VMATH_DUMP") {
+        // Debug aid: raw machine code of the last compiled kernel, for objdump -b binary.
+        let _ = std::fs::write(path, ctx.compiled_code().unwrap().buffer.data());
+    }
     let relocs = ctx.compiled_code().unwrap().buffer.relocs().len();
     assert_eq!(relocs, 0, "{f} {ty}: emitted code must not call out");
     module.clear_context(&mut ctx);
@@ -142,6 +146,18 @@ impl Kernel {
             let f: KernelFn = std::mem::transmute(self.code);
             f(a, b, out, n)
         }
+    }
+
+    /// Runs the kernel on raw f32 buffers of equal length (a multiple of the lane count).
+    pub fn run_into_f32(&self, a: &[f32], out: &mut [f32]) {
+        assert_eq!(self.ty.lane_type(), types::F32);
+        assert!(a.len() == out.len() && a.len() % self.ty.lane_count() as usize == 0);
+        self.call(
+            a.as_ptr().cast(),
+            a.as_ptr().cast(),
+            out.as_mut_ptr().cast(),
+            a.len(),
+        );
     }
 
     /// Applies the kernel to `a` (and `b` for binary functions); inputs are padded to a whole
