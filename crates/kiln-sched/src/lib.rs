@@ -6,12 +6,18 @@
 //! 2. [`group`]: partition the buffered nodes into kernels and library steps (a petgraph DAG),
 //!    fusing same-point consumers into a producer's kernel (reduction epilogues, multi-store
 //!    kernels);
-//! 3. [`lower`]: lower each kernel group to a loop nest whose loads compose views ([`affine`]);
-//! 4. [`emit`]: collapse dimensions and produce verified kernel IR with its launch geometry.
+//! 3. `lower`: lower each kernel group to a loop nest whose loads compose views ([`affine`]);
+//! 4. `emit`: collapse dimensions and produce verified kernel IR with its launch geometry.
 //!
 //! Architecture invariant: views never copy (a movement op is index arithmetic on the loads of
 //! buffers it reaches), kernels never contain extents, and the result of [`schedule`] always
 //! passes `Schedule::verify`. This crate knows nothing of egg, cranelift or CUDA.
+//!
+//! Known limits: a generator seen through a reshape that does not collapse away (e.g.
+//! `arange(12).reshape(3, 4) + eye(3, 4)`) keeps its view strides as `const` coefficients of its
+//! index arithmetic, so such kernels are specialised on those strides; a complex `arange` with a
+//! non-finite start or step can differ from the reference in NaN placement (the kernel IR has no
+//! op that builds a complex from two reals, so the index is scaled as the complex `(i, 0)`).
 
 pub mod affine;
 pub mod config;
