@@ -151,7 +151,7 @@ impl Kernel {
     /// Runs the kernel on raw f32 buffers of equal length (a multiple of the lane count).
     pub fn run_into_f32(&self, a: &[f32], out: &mut [f32]) {
         assert_eq!(self.ty.lane_type(), types::F32);
-        assert!(a.len() == out.len() && a.len() % self.ty.lane_count() as usize == 0);
+        assert!(a.len() == out.len() && a.len().is_multiple_of(self.ty.lane_count() as usize));
         self.call(
             a.as_ptr().cast(),
             a.as_ptr().cast(),
