@@ -8,8 +8,9 @@
 //! the whole program (each distinct class paid once) drops.
 //!
 //! Invariants: the selection never contains a cycle (a swap that would create one is rejected);
-//! the search visits classes and nodes in a fixed order, so extraction is deterministic; at most
-//! `budget` whole-program costings are done.
+//! the search visits classes and nodes in a fixed order, so extraction is deterministic; its work
+//! is bounded (`WORK` class visits, `MAX_COSTINGS` costings). Every class of an egg e-graph holds
+//! a finite term (classes are only ever created by adding one), so the greedy choice exists.
 
 use crate::analysis::{ArrayGraph, ArrayInfo};
 use crate::cost::{GraphCost, own_cost};
@@ -17,8 +18,10 @@ use crate::lang::ArrayLang;
 use egg::{Extractor, Id, Language, RecExpr};
 use std::collections::{BTreeMap, HashMap};
 
-/// Whole-program costings the local search may spend.
-const BUDGET: usize = 4_000;
+/// Class visits the local search may spend in all (each costing visits every selected class).
+const WORK: usize = 2_000_000;
+/// At most this many costings, however small the program.
+const MAX_COSTINGS: usize = 4_000;
 
 /// The selected node for each class: local overrides over the greedy choice.
 struct Selection<'a> {
@@ -108,7 +111,8 @@ pub fn extract(egraph: &ArrayGraph, root: Id) -> Option<RecExpr<ArrayLang>> {
         overrides: HashMap::new(),
     };
     let mut best = sel.cost(root)?;
-    let mut budget = BUDGET;
+    let size = sel.order(root)?.len().max(1);
+    let mut budget = (WORK / size).min(MAX_COSTINGS);
     loop {
         let mut improved = false;
         let classes: BTreeMap<Id, ()> = sel.order(root)?.into_iter().map(|c| (c, ())).collect();
