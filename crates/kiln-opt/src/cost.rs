@@ -30,7 +30,7 @@ use crate::lang::{ArrayLang, Attr};
 use egg::{CostFunction, Id, Language, RecExpr};
 use kiln_ir::{BinaryOp, UnaryOp};
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
 /// The own cost of one node given its type (`out`) and its operands' types.
@@ -174,7 +174,8 @@ impl CostFunction<ArrayLang> for GraphCost<'_> {
     }
 }
 
-/// The DAG cost of an expression (each distinct node counted once), typed on its own.
+/// The DAG cost of an expression: each distinct node reachable from the root counted once (nodes
+/// are hash-consed first, so a subtree written twice is paid once).
 pub fn expr_cost(expr: &RecExpr<ArrayLang>) -> f64 {
     let nodes = expr.as_ref();
     let mut data: Vec<ClassData> = Vec::with_capacity(nodes.len());
@@ -182,27 +183,28 @@ pub fn expr_cost(expr: &RecExpr<ArrayLang>) -> f64 {
         let d = node_data(node, |i| &data[usize::from(i)]);
         data.push(d);
     }
-    // Only nodes reachable from the root count, each once.
+    let mut canon: Vec<usize> = Vec::with_capacity(nodes.len());
+    let mut seen: HashMap<ArrayLang, usize> = HashMap::new();
+    for (i, node) in nodes.iter().enumerate() {
+        let shared = node
+            .clone()
+            .map_children(|c| Id::from(canon[usize::from(c)]));
+        canon.push(*seen.entry(shared).or_insert(i));
+    }
     let mut reachable = vec![false; nodes.len()];
-    if let Some(last) = reachable.last_mut() {
-        *last = true;
+    if let Some(root) = canon.last() {
+        reachable[*root] = true;
     }
     for i in (0..nodes.len()).rev() {
         if reachable[i] {
             for &c in nodes[i].children() {
-                reachable[usize::from(c)] = true;
+                reachable[canon[usize::from(c)]] = true;
             }
         }
     }
-    let mut unique: BTreeMap<&ArrayLang, usize> = BTreeMap::new();
-    for (i, node) in nodes.iter().enumerate() {
-        if reachable[i] {
-            unique.entry(node).or_insert(i);
-        }
-    }
-    unique
-        .values()
-        .map(|&i| {
+    (0..nodes.len())
+        .filter(|&i| reachable[i])
+        .map(|i| {
             let node = &nodes[i];
             let operands: Vec<&ArrayInfo> = node
                 .operands()
@@ -212,4 +214,45 @@ pub fn expr_cost(expr: &RecExpr<ArrayLang>) -> f64 {
             own_cost(node, &data[i], &operands)
         })
         .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cost(text: &str) -> f64 {
+        match text.parse::<RecExpr<ArrayLang>>() {
+            Ok(e) => expr_cost(&e),
+            Err(e) => panic!("{text}: {e}"),
+        }
+    }
+
+    #[test]
+    fn prefers_products_over_pow() {
+        assert!(
+            cost("(mul input#0:f32[64] input#0:f32[64])")
+                < cost("(pow input#0:f32[64] (full 2.0:f32 [64]))")
+        );
+    }
+
+    #[test]
+    fn prefers_fewer_transcendentals() {
+        assert!(cost("(sin input#0:f64[64])") < cost("(exp (log input#0:f64[64]))"));
+    }
+
+    #[test]
+    fn prefers_smaller_computed_regions() {
+        assert!(
+            cost("(exp (slice <0:2:8> input#0:f32[16]))")
+                < cost("(slice <0:2:8> (exp input#0:f32[16]))")
+        );
+    }
+
+    #[test]
+    fn shared_nodes_are_paid_once() {
+        let once = cost("(exp input#0:f32[16])");
+        let twice = cost("(add (exp input#0:f32[16]) (exp input#0:f32[16]))");
+        let add = 1.0 + 16.0;
+        assert_eq!(twice, once + add);
+    }
 }
