@@ -101,6 +101,8 @@ pub fn real_unary(op: UnaryOp, x: f64) -> f64 {
         Tanh => x.tanh(),
         // std's closed forms overflow early; the reference uses libm's.
         Asinh => libm::asinh(x),
+        // libm's (musl's) acosh returns finite garbage for x <= -1: the domain check is ours.
+        Acosh if x < 1.0 => f64::NAN,
         Acosh => libm::acosh(x),
         Atanh => libm::atanh(x),
         Sqrt => x.sqrt(),
@@ -465,6 +467,14 @@ mod tests {
         assert_eq!(ipow(2, -1), 0);
         assert_eq!(ipow(2, 64), 0);
         assert_eq!(upow(10, 3), 1000);
+    }
+
+    #[test]
+    fn acosh_outside_its_domain_is_nan() {
+        for x in [-3077.0, -1.5, -0.3, 0.999] {
+            assert!(real_unary(UnaryOp::Acosh, x).is_nan(), "acosh({x})");
+        }
+        assert_eq!(real_unary(UnaryOp::Acosh, 1.0), 0.0);
     }
 
     #[test]

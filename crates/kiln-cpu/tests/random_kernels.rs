@@ -4,13 +4,13 @@
 
 mod common;
 
-use common::*;
 use common::Rng;
+use common::*;
 use kiln_cpu::CpuBackend;
 use kiln_interp::compare::Tolerance;
 use kiln_ir::{
-    Access, BinaryOp, DType, InnerStride, Inst, Kernel, LaunchGeometry, Param, Store, UnaryOp, Value,
-    ValueId,
+    Access, BinaryOp, DType, InnerStride, Inst, Kernel, LaunchGeometry, Param, Store, UnaryOp,
+    Value, ValueId,
 };
 use proptest::prelude::*;
 use std::sync::OnceLock;
@@ -33,11 +33,23 @@ fn random_kernel(rng: &mut Rng, rank: usize) -> Kernel {
             param(
                 pick(rng, &dtypes),
                 Access::Read,
-                pick(rng, &[InnerStride::Unit, InnerStride::Unit, InnerStride::Zero, InnerStride::Any]),
+                pick(
+                    rng,
+                    &[
+                        InnerStride::Unit,
+                        InnerStride::Unit,
+                        InnerStride::Zero,
+                        InnerStride::Any,
+                    ],
+                ),
             )
         })
         .collect();
-    let mut body: Vec<Value> = params.iter().enumerate().map(|(p, prm)| val(Inst::Load { param: p }, prm.dtype)).collect();
+    let mut body: Vec<Value> = params
+        .iter()
+        .enumerate()
+        .map(|(p, prm)| val(Inst::Load { param: p }, prm.dtype))
+        .collect();
     let steps = 1 + rng.below(8);
     for _ in 0..steps {
         let i = rng.below(body.len() as u64) as usize;
@@ -45,7 +57,10 @@ fn random_kernel(rng: &mut Rng, rank: usize) -> Kernel {
         let a = ValueId(i as u32);
         let candidate = match rng.below(6) {
             0 | 1 => {
-                let ops: Vec<UnaryOp> = UnaryOp::ALL.into_iter().filter(|o| o.result_dtype(d).is_some()).collect();
+                let ops: Vec<UnaryOp> = UnaryOp::ALL
+                    .into_iter()
+                    .filter(|o| o.result_dtype(d).is_some())
+                    .collect();
                 (!ops.is_empty()).then(|| {
                     let op = pick(rng, &ops);
                     val(Inst::Unary { op, arg: a }, op.result_dtype(d).unwrap_or(d))
@@ -54,17 +69,32 @@ fn random_kernel(rng: &mut Rng, rank: usize) -> Kernel {
             2 | 3 => {
                 let same: Vec<usize> = (0..body.len()).filter(|&j| body[j].dtype == d).collect();
                 let b = ValueId(pick(rng, &same) as u32);
-                let ops: Vec<BinaryOp> = BinaryOp::ALL.into_iter().filter(|o| o.result_dtype(d).is_some()).collect();
+                let ops: Vec<BinaryOp> = BinaryOp::ALL
+                    .into_iter()
+                    .filter(|o| o.result_dtype(d).is_some())
+                    .collect();
                 let op = pick(rng, &ops);
-                Some(val(Inst::Binary { op, lhs: a, rhs: b }, op.result_dtype(d).unwrap_or(d)))
+                Some(val(
+                    Inst::Binary { op, lhs: a, rhs: b },
+                    op.result_dtype(d).unwrap_or(d),
+                ))
             }
             4 => {
-                let conds: Vec<usize> = (0..body.len()).filter(|&j| body[j].dtype == DType::Bool).collect();
+                let conds: Vec<usize> = (0..body.len())
+                    .filter(|&j| body[j].dtype == DType::Bool)
+                    .collect();
                 let same: Vec<usize> = (0..body.len()).filter(|&j| body[j].dtype == d).collect();
                 (!conds.is_empty()).then(|| {
                     let c = ValueId(pick(rng, &conds) as u32);
                     let b = ValueId(pick(rng, &same) as u32);
-                    val(Inst::Select { cond: c, then: a, otherwise: b }, d)
+                    val(
+                        Inst::Select {
+                            cond: c,
+                            then: a,
+                            otherwise: b,
+                        },
+                        d,
+                    )
                 })
             }
             _ => {
@@ -77,7 +107,12 @@ fn random_kernel(rng: &mut Rng, rank: usize) -> Kernel {
         }
     }
     if rng.below(4) == 0 && rank > 0 {
-        body.push(val(Inst::Index { dim: rng.below(rank as u64) as usize }, DType::I64));
+        body.push(val(
+            Inst::Index {
+                dim: rng.below(rank as u64) as usize,
+            },
+            DType::I64,
+        ));
     }
     // Store the last value and, sometimes, one other.
     let mut stored = vec![body.len() - 1];
@@ -87,9 +122,20 @@ fn random_kernel(rng: &mut Rng, rank: usize) -> Kernel {
     let mut stores = Vec::new();
     for v in stored {
         params.push(param(body[v].dtype, Access::Write, InnerStride::Unit));
-        stores.push(Store { param: params.len() - 1, value: ValueId(v as u32) });
+        stores.push(Store {
+            param: params.len() - 1,
+            value: ValueId(v as u32),
+        });
     }
-    Kernel { name: "random".into(), params, outer_rank: rank, body, reduce: None, epilogue: vec![], stores }
+    Kernel {
+        name: "random".into(),
+        params,
+        outer_rank: rank,
+        body,
+        reduce: None,
+        epilogue: vec![],
+        stores,
+    }
 }
 
 proptest! {

@@ -9,6 +9,9 @@ use super::emit::{Emitter, R};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{InstBuilder, Value, types};
 
+/// The per-row callback of `range_loop`: (emitter, row start index, row length, flat index).
+pub type RowFn<'c, E> = dyn FnMut(&mut E, &[Value], Value, Value) -> R<()> + 'c;
+
 impl Emitter<'_, '_> {
     /// `for j in (start..end).step_by(step) { body(j) }`.
     pub fn counted_loop(
@@ -70,7 +73,7 @@ impl Emitter<'_, '_> {
         dims: &[Value],
         lo: Value,
         hi: Value,
-        row: &mut dyn FnMut(&mut Self, &[Value], Value, Value) -> R<()>,
+        row: &mut RowFn<'_, Self>,
     ) -> R<()> {
         if dims.is_empty() {
             let nonempty = self.b.ins().icmp(IntCC::SignedLessThan, lo, hi);

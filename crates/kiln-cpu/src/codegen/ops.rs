@@ -12,14 +12,69 @@ use super::emit::{Emitter, R, lane_cast_flags};
 use super::types::{Mode, V, int_ty, same_width_int, scalar_ty, ty_in};
 use crate::helpers::{Helper, binary_code, unary_code};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
-use cranelift_codegen::ir::{InstBuilder, Type, Value, types};
+use cranelift_codegen::ir::{BlockArg, InstBuilder, Type, Value, types};
 use kiln_ir::{BinaryOp, DType, DTypeKind, UnaryOp};
+use kiln_vmath::MathFn;
 
-/// The entry point for inline vector math. Returns `None` when no inline implementation is
-/// available for `op` on `ty`, in which case the caller falls back to a per-element call of a
-/// libm-equivalent helper. This is the single place to switch to `kiln-vmath` once it is ready.
-fn emit_math(_e: &mut Emitter, _op: UnaryOp, _ty: Type, _x: Value) -> Option<Value> {
-    None
+/// The error budget (ULPs against the reference) an inline math function must meet to be used:
+/// the single-op tolerance the differential tests hold every op to.
+fn ulp_budget(ty: Type) -> u64 {
+    if ty.lane_type() == types::F32 { 4 } else { 2 }
+}
+
+fn math_fn(op: UnaryOp) -> Option<MathFn> {
+    use UnaryOp::*;
+    Some(match op {
+        Exp => MathFn::Exp,
+        Expm1 => MathFn::Expm1,
+        Log => MathFn::Log,
+        Log1p => MathFn::Log1p,
+        Log2 => MathFn::Log2,
+        Log10 => MathFn::Log10,
+        Sin => MathFn::Sin,
+        Cos => MathFn::Cos,
+        Tan => MathFn::Tan,
+        Asin => MathFn::Asin,
+        Acos => MathFn::Acos,
+        Atan => MathFn::Atan,
+        Sinh => MathFn::Sinh,
+        Cosh => MathFn::Cosh,
+        Tanh => MathFn::Tanh,
+        Asinh => MathFn::Asinh,
+        Acosh => MathFn::Acosh,
+        Atanh => MathFn::Atanh,
+        _ => return None,
+    })
+}
+
+/// The argument magnitude beyond which kiln-vmath's trigonometric results are not
+/// libm-accurate (its documented range); larger arguments take the libm helper.
+fn trig_bound(op: UnaryOp, ty: Type) -> Option<f64> {
+    matches!(op, UnaryOp::Sin | UnaryOp::Cos | UnaryOp::Tan).then(|| {
+        if ty.lane_type() == types::F32 {
+            1e5
+        } else {
+            1e9
+        }
+    })
+}
+
+/// Inline math from `kiln-vmath` when it supports `f` on `ty` within the error budget; `None`
+/// sends the caller to the per-element libm-equivalent helper. This is the single switch
+/// between inline and called math.
+fn emit_math(e: &mut Emitter, f: MathFn, ty: Type, args: &[Value]) -> Option<Value> {
+    if !kiln_vmath::supports(f, ty) || kiln_vmath::max_ulps(f, ty) > ulp_budget(ty) {
+        return None;
+    }
+    kiln_vmath::emit(&mut e.b, f, ty, args).ok()
+}
+
+fn vmath_binary(op: BinaryOp) -> MathFn {
+    if op == BinaryOp::Atan2 {
+        MathFn::Atan2
+    } else {
+        MathFn::Hypot
+    }
 }
 
 fn is_transcendental(op: UnaryOp) -> bool {
@@ -77,12 +132,51 @@ impl Emitter<'_, '_> {
                 self.b.ins().fcmp(FloatCC::LessThan, a, inf)
             }
             Not => return Err(self.internal(format!("not on {d}"))),
-            _ if is_transcendental(op) => match emit_math(self, op, ty, x) {
-                Some(v) => v,
-                None => self.math_call(op, d, mode, x)?,
-            },
+            _ if is_transcendental(op) => {
+                let fast = math_fn(op).and_then(|f| emit_math(self, f, ty, &[x]));
+                match (fast, trig_bound(op, ty)) {
+                    (Some(v), None) => v,
+                    (Some(v), Some(bound)) => self.range_guard(op, d, mode, x, v, bound)?,
+                    (None, _) => self.math_call(op, d, mode, x)?,
+                }
+            }
             _ => return Err(self.internal(format!("{} on {d}", op.name()))),
         })
+    }
+
+    /// `fast` for lanes with `|x| <= bound`, the helper's result for the others (behind a
+    /// branch, so in-range data never pays for the call).
+    fn range_guard(
+        &mut self,
+        op: UnaryOp,
+        d: DType,
+        mode: Mode,
+        x: Value,
+        fast: Value,
+        bound: f64,
+    ) -> R<Value> {
+        let ty = ty_in(d, mode);
+        let a = self.b.ins().fabs(x);
+        let limit = self.fconst(ty, bound);
+        let big = self.b.ins().fcmp(FloatCC::GreaterThan, a, limit);
+        let any = match mode {
+            Mode::Scalar => big,
+            Mode::Vector { .. } => self.b.ins().vany_true(big),
+        };
+        let slow = self.b.create_block();
+        let merge = self.b.create_block();
+        let result = self.b.append_block_param(merge, ty);
+        self.b
+            .ins()
+            .brif(any, slow, &[], merge, &[BlockArg::Value(fast)]);
+        self.b.switch_to_block(slow);
+        // Lanes in range keep the inline result, so each element's value does not depend on
+        // which neighbours share its vector (chunking must not change results).
+        let called = self.math_call(op, d, mode, x)?;
+        let mixed = self.sel(mode, big, called, fast);
+        self.b.ins().jump(merge, &[BlockArg::Value(mixed)]);
+        self.b.switch_to_block(merge);
+        Ok(result)
     }
 
     /// Per-element call of the real unary helper (per lane in vector mode).
@@ -214,6 +308,11 @@ impl Emitter<'_, '_> {
 
     fn float_binary(&mut self, op: BinaryOp, d: DType, mode: Mode, a: Value, b: Value) -> R<Value> {
         use BinaryOp::*;
+        if matches!(op, Atan2 | Hypot)
+            && let Some(v) = emit_math(self, vmath_binary(op), ty_in(d, mode), &[a, b])
+        {
+            return Ok(v);
+        }
         let cmp = |e: &mut Self, cc: FloatCC| e.b.ins().fcmp(cc, a, b);
         Ok(match op {
             Add => self.b.ins().fadd(a, b),

@@ -38,10 +38,10 @@ pub fn lanes(
         if !note(v.dtype) {
             return None;
         }
-        if let Inst::Cast { arg, .. } = v.inst {
-            if !note(kernel.value(arg).dtype) {
-                return None;
-            }
+        if let Inst::Cast { arg, .. } = v.inst
+            && !note(kernel.value(arg).dtype)
+        {
+            return None;
         }
     }
     for &p in params {
