@@ -48,8 +48,7 @@ impl Storage {
             .map_err(|e| IrError::TooLarge(e.to_string()))?;
         // SAFETY: layout has non-zero size.
         let raw = unsafe { alloc_zeroed(layout) };
-        let ptr =
-            NonNull::new(raw).ok_or_else(|| IrError::TooLarge(format!("{bytes} bytes")))?;
+        let ptr = NonNull::new(raw).ok_or_else(|| IrError::TooLarge(format!("{bytes} bytes")))?;
         Ok(Storage { ptr, len, dtype })
     }
 
@@ -263,7 +262,10 @@ impl Realized {
     /// Element at a multi-index (bounds-checked).
     pub fn get(&self, index: &[usize]) -> Option<Scalar> {
         if index.len() != self.view.shape.rank()
-            || index.iter().zip(self.view.shape.dims()).any(|(&i, &d)| i >= d)
+            || index
+                .iter()
+                .zip(self.view.shape.dims())
+                .any(|(&i, &d)| i >= d)
         {
             return None;
         }
@@ -273,22 +275,33 @@ impl Realized {
     /// All elements in row-major order as scalars (slow; for tests, printing and the oracle).
     pub fn scalars(&self) -> Vec<Scalar> {
         IndexIter::new(&self.view.shape)
-            .map(|ix| read_scalar(self.dtype(), self.storage.as_ptr(), self.view.offset_of(&ix) as usize))
+            .map(|ix| {
+                read_scalar(
+                    self.dtype(),
+                    self.storage.as_ptr(),
+                    self.view.offset_of(&ix) as usize,
+                )
+            })
             .collect()
     }
 
     /// All elements in row-major order converted to `T` (the view is respected).
     pub fn to_vec<T: Element>(&self) -> Vec<T> {
-        if T::DTYPE == self.dtype() && self.view.is_contiguous() {
-            if let Some(s) = self.storage.as_slice::<T>() {
-                return s[..self.view.shape.numel()].to_vec();
-            }
+        if T::DTYPE == self.dtype()
+            && self.view.is_contiguous()
+            && let Some(s) = self.storage.as_slice::<T>()
+        {
+            return s[..self.view.shape.numel()].to_vec();
         }
         self.scalars().into_iter().map(T::from_scalar).collect()
     }
 
     /// A contiguous copy built from scalars (used by reference code; casts to `dtype`).
-    pub fn from_scalars(dtype: DType, shape: Shape, values: &[Scalar]) -> Result<Realized, IrError> {
+    pub fn from_scalars(
+        dtype: DType,
+        shape: Shape,
+        values: &[Scalar],
+    ) -> Result<Realized, IrError> {
         let mut storage = Storage::zeroed(dtype, shape.numel())?;
         for (i, v) in values.iter().enumerate() {
             storage.set(i, *v)?;

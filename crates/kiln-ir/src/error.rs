@@ -41,7 +41,11 @@ pub enum IrError {
     #[error("slice along axis {axis}: {detail}")]
     BadSlice { axis: usize, detail: String },
     #[error("index {index} is out of bounds for axis {axis} with size {size}")]
-    IndexOutOfBounds { index: i64, axis: usize, size: usize },
+    IndexOutOfBounds {
+        index: i64,
+        axis: usize,
+        size: usize,
+    },
     #[error("{0}")]
     InvalidArgument(String),
     /// A malformed index (too many indices, several ellipses): Python's IndexError.

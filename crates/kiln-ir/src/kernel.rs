@@ -8,7 +8,9 @@
 //!
 //! Invariants (checked by `Kernel::verify`):
 //! - values are SSA: an operand always refers to an earlier value; body values never refer to
-//!   epilogue values; `Reduced` appears only in the epilogue;
+//!   epilogue values; `Reduced` appears only in the epilogue; an epilogue value may use a body
+//!   value only if that value does not vary along the reduce dimensions (a constant or an index
+//!   of an outer dimension); backends and the interpreter may reject anything else;
 //! - a parameter is read in the body, read in the epilogue, or written by stores: one role each;
 //! - a write parameter is stored to exactly once, and written parameters are never read;
 //! - every value's dtype is what `op::UnaryOp/BinaryOp::result_dtype` give for its operands.
@@ -62,18 +64,32 @@ pub struct Param {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Inst {
     /// The element of a read parameter at the current point.
-    Load { param: usize },
+    Load {
+        param: usize,
+    },
     Const(Scalar),
     /// The current index (as i64) along iteration dimension `dim`.
-    Index { dim: usize },
-    Unary { op: UnaryOp, arg: ValueId },
-    Binary { op: BinaryOp, lhs: ValueId, rhs: ValueId },
+    Index {
+        dim: usize,
+    },
+    Unary {
+        op: UnaryOp,
+        arg: ValueId,
+    },
+    Binary {
+        op: BinaryOp,
+        lhs: ValueId,
+        rhs: ValueId,
+    },
     Select {
         cond: ValueId,
         then: ValueId,
         otherwise: ValueId,
     },
-    Cast { arg: ValueId, to: DType },
+    Cast {
+        arg: ValueId,
+        to: DType,
+    },
     /// The reduction's combined value (epilogue only).
     Reduced,
 }
@@ -260,7 +276,8 @@ impl Kernel {
                 _ => {}
             }
             let both = self.values().any(|(id, v)| {
-                v.inst == (Inst::Load { param: p }) && self.is_epilogue(id) != (role == ParamRole::EpilogueRead)
+                v.inst == (Inst::Load { param: p })
+                    && self.is_epilogue(id) != (role == ParamRole::EpilogueRead)
             });
             if both {
                 return fail(format!("param p{p} is read in both body and epilogue"));
@@ -271,7 +288,10 @@ impl Kernel {
             match (v, self.params.get(s.param)) {
                 (Some((id, v)), Some(p)) => {
                     if v.dtype != p.dtype {
-                        return fail(format!("store of {} into {} param p{}", v.dtype, p.dtype, s.param));
+                        return fail(format!(
+                            "store of {} into {} param p{}",
+                            v.dtype, p.dtype, s.param
+                        ));
                     }
                     if self.reduce.is_some() && !self.is_epilogue(id) {
                         return fail(format!("reducing kernel stores body value {id}"));
@@ -327,10 +347,10 @@ impl fmt::Display for Kernel {
         f.write_char('\n')?;
         let body_len = self.body.len();
         for (id, v) in self.values() {
-            if id.0 as usize == body_len {
-                if let Some(r) = &self.reduce {
-                    writeln!(f, "  reduce {} {}", r.op.name(), r.value)?;
-                }
+            if id.0 as usize == body_len
+                && let Some(r) = &self.reduce
+            {
+                writeln!(f, "  reduce {} {}", r.op.name(), r.value)?;
             }
             f.write_str("  ")?;
             write!(f, "{id} = ")?;
@@ -350,12 +370,11 @@ impl fmt::Display for Kernel {
             }
             writeln!(f, " : {}", v.dtype.short_name())?;
         }
-        if body_len == self.body.len() + self.epilogue.len() {
-            if let Some(r) = &self.reduce {
-                if self.epilogue.is_empty() {
-                    writeln!(f, "  reduce {} {}", r.op.name(), r.value)?;
-                }
-            }
+        // A reduction with an empty epilogue has no epilogue value to print its line before.
+        if self.epilogue.is_empty()
+            && let Some(r) = &self.reduce
+        {
+            writeln!(f, "  reduce {} {}", r.op.name(), r.value)?;
         }
         for s in &self.stores {
             writeln!(f, "  store p{} {}", s.param, s.value)?;
@@ -387,10 +406,18 @@ impl LaunchGeometry {
     pub fn check(&self, kernel: &Kernel) -> Result<(), IrError> {
         let fail = |msg: String| Err(IrError::Verify(format!("launch of {}: {msg}", kernel.name)));
         if self.dims.len() != kernel.space_rank() {
-            return fail(format!("{} dims for a rank-{} space", self.dims.len(), kernel.space_rank()));
+            return fail(format!(
+                "{} dims for a rank-{} space",
+                self.dims.len(),
+                kernel.space_rank()
+            ));
         }
         if self.params.len() != kernel.params.len() {
-            return fail(format!("{} layouts for {} params", self.params.len(), kernel.params.len()));
+            return fail(format!(
+                "{} layouts for {} params",
+                self.params.len(),
+                kernel.params.len()
+            ));
         }
         for (p, (layout, param)) in self.params.iter().zip(&kernel.params).enumerate() {
             if layout.strides.len() != self.dims.len() {
@@ -408,7 +435,10 @@ impl LaunchGeometry {
                     InnerStride::Any => true,
                 };
                 if !ok {
-                    return fail(format!("p{p} is {:?} but has inner stride {stride}", param.inner));
+                    return fail(format!(
+                        "p{p} is {:?} but has inner stride {stride}",
+                        param.inner
+                    ));
                 }
             }
         }

@@ -138,7 +138,11 @@ pub enum Op {
     /// A constant filling `shape`.
     Full(Scalar, Shape),
     /// `start + i*step` for `i in 0..len`, in `start`'s dtype (floats computed in f64).
-    Arange { start: Scalar, step: Scalar, len: usize },
+    Arange {
+        start: Scalar,
+        step: Scalar,
+        len: usize,
+    },
     /// A `rows x cols` matrix with ones on diagonal `k`.
     Eye {
         rows: usize,
@@ -158,8 +162,14 @@ pub enum Op {
     /// Same-rank broadcast: each input extent equals the target's or is 1.
     Broadcast(Shape),
     Slice(Vec<SliceAxis>),
-    Reduce { op: ReduceOp, axes: Vec<usize> },
-    Scan { op: ScanOp, axis: usize },
+    Reduce {
+        op: ReduceOp,
+        axes: Vec<usize>,
+    },
+    Scan {
+        op: ScanOp,
+        axis: usize,
+    },
     /// Batched matrix product `[..., m, k] x [..., k, n]`, equal batch dims, one dtype.
     MatMul,
 }
@@ -182,9 +192,7 @@ impl Op {
         match self {
             Op::Input(_) | Op::Full(..) | Op::Arange { .. } | Op::Eye { .. } => OpClass::Leaf,
             Op::Unary(_) | Op::Binary(_) | Op::Where | Op::Cast(_) => OpClass::Elementwise,
-            Op::Reshape(_) | Op::Permute(_) | Op::Broadcast(_) | Op::Slice(_) => {
-                OpClass::Movement
-            }
+            Op::Reshape(_) | Op::Permute(_) | Op::Broadcast(_) | Op::Slice(_) => OpClass::Movement,
             Op::Reduce { .. } => OpClass::Reduce,
             Op::Scan { .. } | Op::MatMul => OpClass::Library,
         }
@@ -689,9 +697,9 @@ fn same_shape(op: &Op, a: &Shape, b: &Shape) -> Result<(), IrError> {
 pub fn check_permutation(perm: &[usize], rank: usize) -> Result<(), IrError> {
     let mut seen = vec![false; rank];
     let ok = perm.len() == rank
-        && perm.iter().all(|&p| {
-            p < rank && !std::mem::replace(&mut seen[p], true)
-        });
+        && perm
+            .iter()
+            .all(|&p| p < rank && !std::mem::replace(&mut seen[p], true));
     if !ok {
         return Err(IrError::BadPermutation {
             perm: perm.to_vec(),
@@ -799,9 +807,25 @@ mod tests {
     fn binary_requires_equal_dtype_and_shape() {
         let a = s(&[2, 3]);
         let b = s(&[3, 2]);
-        assert!(infer(&Op::Binary(BinaryOp::Add), &[(DType::F32, &a), (DType::F64, &a)]).is_err());
-        assert!(infer(&Op::Binary(BinaryOp::Add), &[(DType::F32, &a), (DType::F32, &b)]).is_err());
-        let t = infer(&Op::Binary(BinaryOp::Lt), &[(DType::F32, &a), (DType::F32, &a)]).unwrap();
+        assert!(
+            infer(
+                &Op::Binary(BinaryOp::Add),
+                &[(DType::F32, &a), (DType::F64, &a)]
+            )
+            .is_err()
+        );
+        assert!(
+            infer(
+                &Op::Binary(BinaryOp::Add),
+                &[(DType::F32, &a), (DType::F32, &b)]
+            )
+            .is_err()
+        );
+        let t = infer(
+            &Op::Binary(BinaryOp::Lt),
+            &[(DType::F32, &a), (DType::F32, &a)],
+        )
+        .unwrap();
         assert_eq!(t.dtype, DType::Bool);
     }
 

@@ -192,7 +192,9 @@ mod tests {
         let mut p = Program::new();
         let x = p.add_input(Realized::from_vec(&[1.0f32, 2.0, 3.0], Shape::from([3])).unwrap());
         let s = p.add(Op::Unary(UnaryOp::Sin), vec![x]).unwrap();
-        let c = p.add(Op::Full(Scalar::F32(5.0), Shape::from([3])), vec![]).unwrap();
+        let c = p
+            .add(Op::Full(Scalar::F32(5.0), Shape::from([3])), vec![])
+            .unwrap();
         let y = p.add(Op::Binary(BinaryOp::Add), vec![s, c]).unwrap();
         p.outputs.push(y);
         p.verify().unwrap();

@@ -138,10 +138,10 @@ impl Schedule {
         };
         for (s, step) in self.steps.iter().enumerate() {
             for r in step.reads() {
-                if let BufferRef::Temp(t) = r {
-                    if !written.get(t).copied().unwrap_or(false) {
-                        return fail(format!("step {s} reads t{t} before it is written"));
-                    }
+                if let BufferRef::Temp(t) = r
+                    && !written.get(t).copied().unwrap_or(false)
+                {
+                    return fail(format!("step {s} reads t{t} before it is written"));
                 }
                 if len_of(r).is_none() {
                     return fail(format!("step {s} reads unknown buffer {r}"));
@@ -154,6 +154,11 @@ impl Schedule {
                     return fail(format!("step {s} binds {} buffers", k.buffers.len()));
                 }
                 for (p, (buf, layout)) in k.buffers.iter().zip(&k.geometry.params).enumerate() {
+                    if k.kernel.params[p].access == Access::Write
+                        && matches!(buf, BufferRef::Input(_))
+                    {
+                        return fail(format!("step {s} writes p{p} into program input {buf}"));
+                    }
                     let Some((len, dtype)) = len_of(*buf) else {
                         return fail(format!("step {s} binds unknown buffer {buf}"));
                     };
@@ -170,13 +175,34 @@ impl Schedule {
                         offset: layout.offset,
                     };
                     if !view.fits(len) {
-                        return fail(format!("step {s} p{p} leaves buffer {buf} ({len} elements)"));
+                        return fail(format!(
+                            "step {s} p{p} leaves buffer {buf} ({len} elements)"
+                        ));
+                    }
+                }
+            }
+            if let Step::Library(lib) = step {
+                let operands: Vec<&Operand> = match lib {
+                    LibraryStep::MatMul { a, b, .. } => vec![a, b],
+                    LibraryStep::Scan { input, .. } => vec![input],
+                };
+                for operand in operands {
+                    match len_of(operand.buffer) {
+                        Some((len, _)) if operand.view.fits(len) => {}
+                        _ => {
+                            return fail(format!(
+                                "step {s} operand view does not fit {}",
+                                operand.buffer
+                            ));
+                        }
                     }
                 }
             }
             for t in step.writes() {
                 if t >= written.len() || std::mem::replace(&mut written[t], true) {
-                    return fail(format!("step {s} writes t{t} which is unknown or already written"));
+                    return fail(format!(
+                        "step {s} writes t{t} which is unknown or already written"
+                    ));
                 }
             }
         }
@@ -185,10 +211,10 @@ impl Schedule {
                 Some((len, _)) if out.view.fits(len) => {}
                 _ => return fail(format!("output {o} view does not fit {}", out.buffer)),
             }
-            if let BufferRef::Temp(t) = out.buffer {
-                if !written[t] {
-                    return fail(format!("output {o} reads unwritten t{t}"));
-                }
+            if let BufferRef::Temp(t) = out.buffer
+                && !written[t]
+            {
+                return fail(format!("output {o} reads unwritten t{t}"));
             }
         }
         Ok(())
@@ -238,7 +264,11 @@ impl fmt::Display for Schedule {
             }
         }
         for (o, out) in self.outputs.iter().enumerate() {
-            writeln!(f, "out {o}: {}{} strides {:?} offset {}", out.buffer, out.view.shape, out.view.strides, out.view.offset)?;
+            writeln!(
+                f,
+                "out {o}: {}{} strides {:?} offset {}",
+                out.buffer, out.view.shape, out.view.strides, out.view.offset
+            )?;
         }
         Ok(())
     }

@@ -174,6 +174,43 @@ impl CostFunction<ArrayLang> for GraphCost<'_> {
     }
 }
 
+/// Additive (tree) cost: a node's own cost plus its children's, saturating at `f64::MAX`.
+///
+/// It double-counts shared sub-terms, so it is only the fallback for e-graphs too large for the
+/// DAG-aware [`GraphCost`], whose per-class sets make extraction quadratic in the graph's depth.
+/// It is linear in the e-graph's size.
+#[derive(Debug)]
+pub struct TreeCost<'a> {
+    pub egraph: &'a ArrayGraph,
+}
+
+impl CostFunction<ArrayLang> for TreeCost<'_> {
+    type Cost = f64;
+
+    fn cost<C>(&mut self, enode: &ArrayLang, mut costs: C) -> f64
+    where
+        C: FnMut(Id) -> f64,
+    {
+        let eg = self.egraph;
+        let computed;
+        let out = match eg.lookup(enode.clone()).map(|id| &eg[id].data) {
+            Some(data) => data,
+            None => {
+                computed = node_data(enode, |id| &eg[id].data);
+                &computed
+            }
+        };
+        let operands: Vec<&ArrayInfo> = enode
+            .operands()
+            .iter()
+            .filter_map(|&id| eg[id].data.array())
+            .collect();
+        let own = own_cost(enode, out, &operands);
+        let below: f64 = enode.children().iter().map(|&c| costs(c)).sum();
+        (own + below).min(f64::MAX)
+    }
+}
+
 /// The DAG cost of an expression: each distinct node reachable from the root counted once (nodes
 /// are hash-consed first, so a subtree written twice is paid once).
 pub fn expr_cost(expr: &RecExpr<ArrayLang>) -> f64 {

@@ -9,11 +9,12 @@
 //!
 //! Invariants: the selection never contains a cycle (a swap that would create one is rejected);
 //! the search visits classes and nodes in a fixed order, so extraction is deterministic; its work
-//! is bounded (`WORK` class visits, `MAX_COSTINGS` costings). Every class of an egg e-graph holds
+//! is bounded (`WORK` class visits, `MAX_COSTINGS` costings). E-graphs of more than
+//! `DAG_EXTRACTION_MAX_CLASSES` classes use a linear tree-cost greedy extraction instead. Every class of an egg e-graph holds
 //! a finite term (classes are only ever created by adding one), so the greedy choice exists.
 
 use crate::analysis::{ArrayGraph, ArrayInfo};
-use crate::cost::{GraphCost, own_cost};
+use crate::cost::{GraphCost, TreeCost, own_cost};
 use crate::lang::ArrayLang;
 use egg::{Extractor, Id, Language, RecExpr};
 use std::collections::{BTreeMap, HashMap};
@@ -103,8 +104,16 @@ impl Selection<'_> {
     }
 }
 
+/// Above this many e-classes the DAG-aware extraction (whose per-class sets are quadratic in the
+/// graph's depth) gives way to a linear tree-cost greedy extraction with no local search.
+pub const DAG_EXTRACTION_MAX_CLASSES: usize = 400;
+
 /// The cheapest program the search finds in `root`'s class.
 pub fn extract(egraph: &ArrayGraph, root: Id) -> Option<RecExpr<ArrayLang>> {
+    if egraph.number_of_classes() > DAG_EXTRACTION_MAX_CLASSES {
+        let (_, expr) = Extractor::new(egraph, TreeCost { egraph }).find_best(root);
+        return Some(expr);
+    }
     let mut sel = Selection {
         egraph,
         greedy: Extractor::new(egraph, GraphCost { egraph }),

@@ -39,6 +39,9 @@ pub struct OptConfig {
     pub iter_limit: usize,
     /// Stop after this much time (the only limit that can make results vary between runs).
     pub time_limit: Duration,
+    /// Programs with more nodes than this are returned unchanged (the report says so): building
+    /// and extracting an e-graph of a program that long costs more than it can save.
+    pub max_program_nodes: usize,
 }
 
 impl Default for OptConfig {
@@ -48,6 +51,7 @@ impl Default for OptConfig {
             node_limit: 10_000,
             iter_limit: 12,
             time_limit: Duration::from_millis(50),
+            max_program_nodes: 2_000,
         }
     }
 }

@@ -29,6 +29,22 @@ pub fn optimize_with_rules(
     rules: &[ArrayRewrite],
 ) -> Result<(Program, OptReport), OptError> {
     p.verify()?;
+    if p.nodes.len() > cfg.max_program_nodes {
+        let report = OptReport {
+            stop_reason: format!(
+                "skipped: {} nodes exceed max_program_nodes ({})",
+                p.nodes.len(),
+                cfg.max_program_nodes
+            ),
+            iterations: 0,
+            egraph_nodes: 0,
+            egraph_classes: 0,
+            cost_before: 0.0,
+            cost_after: 0.0,
+            rules_applied: Vec::new(),
+        };
+        return Ok((p.clone(), report));
+    }
     let expr = program_to_expr(p)?;
     let (best, report) = optimize_expr_with_rules(&expr, cfg, rules)?;
     let out = expr_to_program(&best, &p.inputs)

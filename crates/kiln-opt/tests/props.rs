@@ -16,6 +16,7 @@ fn cfg(fast_math: bool) -> OptConfig {
         node_limit: 5_000,
         iter_limit: 8,
         time_limit: std::time::Duration::from_secs(20),
+        ..OptConfig::default()
     }
 }
 

@@ -41,6 +41,12 @@ impl Default for SchedConfig {
     }
 }
 
+/// Longest chain of operations fused into one kernel expression. A deeper chain (a loop that
+/// builds `x = x + 1` ten thousand times) is cut by materialising every `MAX_FUSED_DEPTH`-th
+/// node, which bounds the lowering's recursion depth and the size of one kernel; the extra
+/// memory pass per cut is negligible next to that many fused operations.
+pub const MAX_FUSED_DEPTH: usize = 128;
+
 /// Relative cost of evaluating one element of an op: cheap arithmetic 1, division-like 4,
 /// transcendental 8 (measured ratios on this project's CPUs are roughly 1 : 3-5 : 6-15).
 pub fn op_weight(op: &Op) -> u32 {

@@ -173,7 +173,14 @@ pub fn lower_group(env: &Env, g: NodeIndex) -> Result<LKernel, SchedError> {
         reduce = Some((*op, value));
     }
     let mut stores = Vec::new();
-    for &m in &group.members {
+    // Members in program order: each one's member operands are then already memoised, so the
+    // lowering recursion never runs deeper than one member's inlined chain (`MAX_FUSED_DEPTH`).
+    let mut members = group.members.clone();
+    members.sort_unstable();
+    for &m in &members {
+        l.member_value(m)?;
+    }
+    for &m in &members {
         if !env.groups.stored[m.index()] {
             continue;
         }

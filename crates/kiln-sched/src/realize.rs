@@ -83,6 +83,7 @@ pub fn plan(p: &Program, cfg: &SchedConfig) -> Plan {
             _ => Mat::Inline,
         })
         .collect();
+    cut_deep_chains(p, &live, &mut mat);
     loop {
         let leaves = match gather_leaves(p, &live, &mat) {
             Ok(leaves) => leaves,
@@ -95,6 +96,29 @@ pub fn plan(p: &Program, cfg: &SchedConfig) -> Plan {
             continue;
         }
         return Plan { live, mat, leaves };
+    }
+}
+
+/// Materialises every node whose chain of inlined operands is deeper than `MAX_FUSED_DEPTH`.
+/// Later rules only turn inlined nodes into buffers, which never deepens a chain, so one pass
+/// in program (topological) order suffices.
+fn cut_deep_chains(p: &Program, live: &[bool], mat: &mut [Mat]) {
+    let mut depth = vec![0usize; p.nodes.len()];
+    for (i, node) in p.nodes.iter().enumerate() {
+        if !live[i] || mat[i] != Mat::Inline {
+            continue;
+        }
+        let below = node
+            .inputs
+            .iter()
+            .map(|o| depth[o.index()])
+            .max()
+            .unwrap_or(0);
+        if below + 1 > crate::config::MAX_FUSED_DEPTH {
+            mat[i] = Mat::Temp;
+        } else {
+            depth[i] = below + 1;
+        }
     }
 }
 

@@ -36,6 +36,8 @@ pub fn unary(op: UnaryOp, x: f64) -> Option<f64> {
         Cosh => x.cosh(),
         Tanh => x.tanh(),
         Asinh => libm::asinh(x),
+        // libm's acosh returns finite garbage below 1; C99 and NumPy give NaN there.
+        Acosh if x < 1.0 => f64::NAN,
         Acosh => libm::acosh(x),
         Atanh => libm::atanh(x),
         Floor => x.floor(),

@@ -1,0 +1,146 @@
+//! The lazy graph: `Array` handles to shared nodes that are either pending (an op over other
+//! arrays) or realized (data in storage).
+//!
+//! Invariants: a node's dtype and shape never change, and are exactly what `kiln_ir::infer`
+//! gives for its op and inputs (checked when the node is built); a node goes from pending to
+//! realized at most once, and a realized node has dropped its inputs, so evaluated sub-graphs are
+//! freed and never recomputed. Dropping a long chain of nodes is iterative (no stack overflow).
+
+use kiln_ir::{DType, Op, Realized, Shape, TypeInfo};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::device::Device;
+use crate::error::Result;
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+
+/// A lazy array: a cheap-to-clone handle to a node of the expression graph.
+#[derive(Clone)]
+pub struct Array(pub(crate) Arc<NodeCell>);
+
+pub(crate) struct NodeCell {
+    pub(crate) id: u64,
+    pub(crate) dtype: DType,
+    pub(crate) shape: Shape,
+    pub(crate) device: Device,
+    pub(crate) state: Mutex<NodeState>,
+}
+
+pub(crate) enum NodeState {
+    Pending { op: Op, inputs: Vec<Array> },
+    Realized(Realized),
+}
+
+impl NodeCell {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, NodeState> {
+        // A poisoned lock only means another thread panicked while holding it; the state is
+        // replaced atomically (never half-written), so it is still consistent.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl Drop for NodeCell {
+    fn drop(&mut self) {
+        // Unlink inputs iteratively: a recursive drop of a million-node chain would overflow.
+        let mut stack: Vec<Array> = match self.state.get_mut() {
+            Ok(NodeState::Pending { inputs, .. }) => std::mem::take(inputs),
+            _ => return,
+        };
+        while let Some(Array(arc)) = stack.pop() {
+            if let Some(mut cell) = Arc::into_inner(arc)
+                && let Ok(NodeState::Pending { inputs, .. }) = cell.state.get_mut()
+            {
+                stack.append(inputs);
+            }
+        }
+    }
+}
+
+impl Array {
+    /// A node over other arrays, type-checked now.
+    pub(crate) fn from_op(op: Op, inputs: Vec<Array>) -> Result<Array> {
+        let operands: Vec<(DType, &Shape)> =
+            inputs.iter().map(|a| (a.0.dtype, &a.0.shape)).collect();
+        let TypeInfo { dtype, shape } = kiln_ir::infer(&op, &operands)?;
+        let device = inputs.first().map_or(Device::Cpu, |a| a.0.device);
+        Ok(Array::new_cell(
+            dtype,
+            shape,
+            device,
+            NodeState::Pending { op, inputs },
+        ))
+    }
+
+    /// A realized leaf.
+    pub(crate) fn from_realized(data: Realized) -> Array {
+        let dtype = data.dtype();
+        let shape = data.shape().clone();
+        Array::new_cell(dtype, shape, Device::Cpu, NodeState::Realized(data))
+    }
+
+    fn new_cell(dtype: DType, shape: Shape, device: Device, state: NodeState) -> Array {
+        Array(Arc::new(NodeCell {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            dtype,
+            shape,
+            device,
+            state: Mutex::new(state),
+        }))
+    }
+
+    /// The data if this node is realized.
+    pub(crate) fn realized(&self) -> Option<Realized> {
+        match &*self.0.lock() {
+            NodeState::Realized(r) => Some(r.clone()),
+            NodeState::Pending { .. } => None,
+        }
+    }
+
+    /// Turns a pending node into a leaf (dropping its inputs).
+    pub(crate) fn realize(&self, data: Realized) {
+        let old = std::mem::replace(&mut *self.0.lock(), NodeState::Realized(data));
+        drop(old);
+    }
+
+    pub fn dtype(&self) -> DType {
+        self.0.dtype
+    }
+    pub fn shape(&self) -> &[usize] {
+        self.0.shape.dims()
+    }
+    pub(crate) fn shape_ref(&self) -> &Shape {
+        &self.0.shape
+    }
+    pub fn ndim(&self) -> usize {
+        self.0.shape.rank()
+    }
+    pub fn size(&self) -> usize {
+        self.0.shape.numel()
+    }
+    pub fn device(&self) -> Device {
+        self.0.device
+    }
+    /// Whether the array already holds data (evaluating it again does nothing).
+    pub fn is_realized(&self) -> bool {
+        self.realized().is_some()
+    }
+}
+
+impl std::fmt::Debug for Array {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Array({}{}, {})",
+            self.0.dtype.short_name(),
+            self.0.shape,
+            if self.is_realized() {
+                "realized"
+            } else {
+                "lazy"
+            }
+        )
+    }
+}

@@ -1,0 +1,48 @@
+//! kiln: a lazy array compiler.
+//!
+//! Array API calls on [`Array`] build a lazy expression graph; [`eval`] (or any read-back)
+//! optimises the reachable graph with equality saturation (egg), fuses it into kernels,
+//! compiles them to machine code with cranelift and runs them on all cores.
+//!
+//! ```
+//! use kiln::{Array, DType};
+//! let x = kiln::linspace(0.0, 1.0, 5, true, Some(DType::F32))?;
+//! let y = kiln::log(&(kiln::sin(&x)? + 5.0)?)?;
+//! let values = y.to_vec::<f32>()?;
+//! assert!((values[0] - 5f32.ln()).abs() < 1e-6);
+//! # Ok::<(), kiln::KilnError>(())
+//! ```
+//!
+//! Module map: `graph` (lazy nodes), `operand` (promotion and broadcasting), `creation`,
+//! `elementwise`, `ops` (operators), `manipulation` (views), `reduction`, `linalg`, `readback`,
+//! and `pipeline` (the one function where the stage order is written).
+
+mod creation;
+mod device;
+mod elementwise;
+mod error;
+mod graph;
+mod linalg;
+mod manipulation;
+mod operand;
+mod ops;
+mod pipeline;
+mod readback;
+mod reduction;
+
+pub use creation::{
+    arange, empty, empty_like, eye, full, full_like, linspace, ones, ones_like, zeros, zeros_like,
+};
+pub use device::Device;
+pub use elementwise::*;
+pub use error::{KilnError, Result};
+pub use graph::Array;
+pub use linalg::{matmul, tensordot, tensordot_axes, vecdot};
+pub use manipulation::Idx;
+pub use operand::{Operand, ScalarArg};
+pub use pipeline::{
+    Config, Explain, backend_stats, config, eval, explain, program_of, reference, run_program,
+    set_config,
+};
+
+pub use kiln_ir::{C64, C128, DType, Element, PythonKind, Realized, Scalar};

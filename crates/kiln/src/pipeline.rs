@@ -1,0 +1,286 @@
+//! The evaluation pipeline: the single function where kiln's stage order is written.
+//!
+//! ```text
+//! arrays -> collect (Program) -> verify -> optimise (egg) -> verify -> schedule (fusion, kernel IR)
+//!        -> verify -> execute (cranelift kernels, library steps) -> realize the requested nodes
+//! ```
+//!
+//! Invariants: only the requested arrays become realized leaves (their inputs are dropped);
+//! already-realized arrays are program inputs, never recomputed; a failure at any stage leaves
+//! every array exactly as it was (nothing is realized until execution has succeeded).
+
+use std::collections::HashMap;
+use std::sync::{OnceLock, RwLock};
+use std::time::{Duration, Instant};
+
+use kiln_cpu::CpuBackend;
+use kiln_ir::{NodeId, Program, Realized};
+use kiln_opt::{OptConfig, OptReport};
+use kiln_sched::SchedConfig;
+
+use crate::error::{KilnError, Result};
+use crate::graph::{Array, NodeState};
+
+/// Options of the pipeline.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Run the e-graph optimiser (on by default; `KILN_OPT=0` turns it off).
+    pub optimize: bool,
+    pub opt: OptConfig,
+    pub sched: SchedConfig,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            optimize: std::env::var("KILN_OPT").map_or(true, |v| v != "0"),
+            opt: OptConfig::default(),
+            sched: SchedConfig::default(),
+        }
+    }
+}
+
+struct Runtime {
+    cpu: CpuBackend,
+    config: RwLock<Config>,
+}
+
+static RUNTIME: OnceLock<std::result::Result<Runtime, String>> = OnceLock::new();
+
+fn runtime() -> Result<&'static Runtime> {
+    let rt = RUNTIME.get_or_init(|| {
+        CpuBackend::new()
+            .map(|cpu| Runtime {
+                cpu,
+                config: RwLock::new(Config::default()),
+            })
+            .map_err(|e| e.to_string())
+    });
+    rt.as_ref().map_err(|e| {
+        KilnError::Invalid(kiln_ir::IrError::Verify(format!(
+            "CPU backend unavailable: {e}"
+        )))
+    })
+}
+
+/// The current pipeline configuration.
+pub fn config() -> Result<Config> {
+    let rt = runtime()?;
+    Ok(rt
+        .config
+        .read()
+        .map_or_else(|p| p.into_inner().clone(), |c| c.clone()))
+}
+
+/// Replaces the pipeline configuration (affects later evaluations).
+pub fn set_config(config: Config) -> Result<()> {
+    let rt = runtime()?;
+    let mut guard = rt.config.write().unwrap_or_else(|p| p.into_inner());
+    *guard = config;
+    Ok(())
+}
+
+/// The sub-graph reachable from some arrays, as a program whose outputs are the pending ones.
+struct Collected {
+    program: Program,
+    /// The pending requested arrays, in the order of `program.outputs`.
+    pending: Vec<Array>,
+}
+
+/// Builds the program for `arrays` by an explicit-stack depth-first walk (no recursion, so deep
+/// graphs are fine). Realized nodes become `Input`s; shared sub-graphs appear once.
+fn collect(arrays: &[&Array]) -> Result<Collected> {
+    let mut program = Program::new();
+    let mut ids: HashMap<u64, NodeId> = HashMap::new();
+    let mut pending = Vec::new();
+    for root in arrays {
+        let mut stack: Vec<(Array, bool)> = vec![((*root).clone(), false)];
+        while let Some((a, expanded)) = stack.pop() {
+            if ids.contains_key(&a.0.id) {
+                continue;
+            }
+            let state = a.0.lock();
+            match &*state {
+                NodeState::Realized(r) => {
+                    let id = program.add_input(r.clone());
+                    ids.insert(a.0.id, id);
+                }
+                NodeState::Pending { op, inputs } => {
+                    if expanded {
+                        let operands: Vec<NodeId> = inputs.iter().map(|i| ids[&i.0.id]).collect();
+                        let id = program.add(op.clone(), operands)?;
+                        ids.insert(a.0.id, id);
+                    } else {
+                        let inputs = inputs.clone();
+                        drop(state);
+                        stack.push((a.clone(), true));
+                        for i in inputs.into_iter().rev() {
+                            if !ids.contains_key(&i.0.id) {
+                                stack.push((i, false));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if !root.is_realized() && !pending.iter().any(|p: &Array| p.0.id == root.0.id) {
+            program.outputs.push(ids[&root.0.id]);
+            pending.push((*root).clone());
+        }
+    }
+    Ok(Collected { program, pending })
+}
+
+/// What one evaluation did, stage by stage (the text of `explain`).
+#[derive(Clone, Debug)]
+pub struct Explain {
+    pub graph: String,
+    pub optimized: String,
+    pub opt_report: Option<OptReport>,
+    pub schedule: String,
+    pub clif: Vec<(String, String)>,
+    pub timings: Vec<(&'static str, Duration)>,
+}
+
+impl std::fmt::Display for Explain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "== graph ==\n{}", self.graph)?;
+        writeln!(f, "== optimised graph ==\n{}", self.optimized)?;
+        if let Some(r) = &self.opt_report {
+            writeln!(
+                f,
+                "egg: stopped by {} after {} iterations, {} nodes / {} classes, cost {:.0} -> {:.0}",
+                r.stop_reason,
+                r.iterations,
+                r.egraph_nodes,
+                r.egraph_classes,
+                r.cost_before,
+                r.cost_after
+            )?;
+            for (rule, n) in r.rules_applied.iter().filter(|(_, n)| *n > 0) {
+                writeln!(f, "  rule {rule}: {n}")?;
+            }
+            writeln!(f)?;
+        }
+        writeln!(f, "== schedule ==\n{}", self.schedule)?;
+        for (name, clif) in &self.clif {
+            writeln!(f, "== cranelift: {name} ==\n{clif}")?;
+        }
+        let times: Vec<String> = self
+            .timings
+            .iter()
+            .map(|(s, d)| format!("{s} {:.3} ms", d.as_secs_f64() * 1e3))
+            .collect();
+        writeln!(f, "== timings ==\n{}", times.join(", "))
+    }
+}
+
+/// Runs the pipeline on a collected program; returns the outputs and the explanation.
+fn run(program: &Program, want_text: bool) -> Result<(Vec<Realized>, Explain)> {
+    let rt = runtime()?;
+    let config = config()?;
+    let mut timings = Vec::new();
+    let mut clock = Instant::now();
+    let mut lap = |name: &'static str, timings: &mut Vec<(&'static str, Duration)>| {
+        timings.push((name, clock.elapsed()));
+        clock = Instant::now();
+    };
+    program.verify()?;
+    let (optimized, opt_report) = if config.optimize {
+        let (p, report) = kiln_opt::optimize(program, &config.opt)?;
+        p.verify()?;
+        (p, Some(report))
+    } else {
+        (program.clone(), None)
+    };
+    lap("optimise", &mut timings);
+    let schedule = kiln_sched::schedule(&optimized, &config.sched)?;
+    schedule.verify(&optimized.inputs)?;
+    lap("schedule", &mut timings);
+    let outputs = rt.cpu.execute(&schedule, &optimized.inputs)?;
+    lap("compile+execute", &mut timings);
+    let mut clif = Vec::new();
+    if want_text {
+        for step in &schedule.steps {
+            if let kiln_ir::Step::Kernel(k) = step {
+                clif.push((k.kernel.name.clone(), rt.cpu.clif_text(&k.kernel)?));
+            }
+        }
+    }
+    let explain = Explain {
+        graph: if want_text {
+            program.to_string()
+        } else {
+            String::new()
+        },
+        optimized: if want_text {
+            optimized.to_string()
+        } else {
+            String::new()
+        },
+        opt_report,
+        schedule: if want_text {
+            kiln_sched::explain(&schedule)
+        } else {
+            String::new()
+        },
+        clif,
+        timings,
+    };
+    Ok((outputs, explain))
+}
+
+/// The program an evaluation of `arrays` would run (pending requested arrays are its outputs).
+pub fn program_of(arrays: &[&Array]) -> Result<Program> {
+    Ok(collect(arrays)?.program)
+}
+
+/// Runs a whole program through the pipeline (optimise, schedule, compile, execute) and returns
+/// its outputs: the entry point of differential tests against `kiln_interp::run_program`.
+pub fn run_program(program: &Program) -> Result<Vec<Realized>> {
+    Ok(run(program, false)?.0)
+}
+
+/// Evaluates several arrays together (shared sub-graphs are computed once). Each becomes a
+/// realized leaf.
+pub fn eval(arrays: &[&Array]) -> Result<()> {
+    let Collected { program, pending } = collect(arrays)?;
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let (outputs, _) = run(&program, false)?;
+    for (a, r) in pending.iter().zip(outputs) {
+        a.realize(r);
+    }
+    Ok(())
+}
+
+/// Evaluates `arrays` like `eval` and returns the text of every stage: the graph, the
+/// optimised graph with egg's report, the schedule with each kernel's IR, the cranelift IR of
+/// each kernel, and stage timings.
+pub fn explain(arrays: &[&Array]) -> Result<Explain> {
+    let Collected { program, pending } = collect(arrays)?;
+    let (outputs, explain) = run(&program, true)?;
+    for (a, r) in pending.iter().zip(outputs) {
+        a.realize(r);
+    }
+    Ok(explain)
+}
+
+/// Computes `arrays` with the naive reference interpreter, without optimising, compiling or
+/// realizing anything: the oracle for differential tests.
+pub fn reference(arrays: &[&Array]) -> Result<Vec<Realized>> {
+    let mut results = Vec::with_capacity(arrays.len());
+    for a in arrays {
+        match a.realized() {
+            Some(r) => results.push(r),
+            None => results.extend(kiln_interp::run_program(&collect(&[a])?.program)?),
+        }
+    }
+    Ok(results)
+}
+
+/// Statistics of the CPU backend (kernels compiled, cache hits, compile time).
+pub fn backend_stats() -> Result<kiln_cpu::CpuStats> {
+    Ok(runtime()?.cpu.stats())
+}
