@@ -359,7 +359,7 @@ fn schedules_failing_verification_are_rejected() {
         run_schedule(&schedule, &inputs),
         Err(InterpError::Ir(_))
     ));
-    // A write param bound to a program input passes `Schedule::verify` but must be refused.
+    // A write param bound to a program input is refused (by `Schedule::verify`).
     if let Step::Kernel(k) = &mut schedule.steps[0] {
         k.geometry.params[0] = layout(0, &[3, 1]);
         k.buffers[2] = BufferRef::Input(0);
@@ -367,7 +367,7 @@ fn schedules_failing_verification_are_rejected() {
     schedule.outputs[0].buffer = BufferRef::Input(0);
     assert!(matches!(
         run_schedule(&schedule, &inputs),
-        Err(InterpError::Binding(_))
+        Err(InterpError::Ir(_))
     ));
 }
 

@@ -137,7 +137,8 @@ pub enum Op {
     Input(usize),
     /// A constant filling `shape`.
     Full(Scalar, Shape),
-    /// `start + i*step` for `i in 0..len`, in `start`'s dtype (floats computed in f64).
+    /// `start + i*step` for `i in 0..len`, in `start`'s dtype (floats computed in f64); real
+    /// numeric dtypes only.
     Arange {
         start: Scalar,
         step: Scalar,
@@ -523,12 +524,18 @@ pub fn infer(op: &Op, operands: &[(DType, &Shape)]) -> Result<TypeInfo, IrError>
         )),
         Op::Full(value, shape) => Ok(out(value.dtype(), shape)),
         Op::Arange { start, step, len } => {
-            if start.dtype() != step.dtype() || start.dtype().is_bool() {
+            if start.dtype() != step.dtype() {
                 return Err(IrError::DTypeMismatch {
                     op: "arange".into(),
                     a: start.dtype(),
                     b: step.dtype(),
                 });
+            }
+            // Complex aranges have no exact lowering (kernels cannot build a complex number from
+            // two reals, and `(i+0j) * step` turns a NaN part into NaN in both parts); the
+            // frontend builds them from real aranges instead.
+            if start.dtype().is_bool() || start.dtype().is_complex() {
+                return Err(unsupported(start.dtype()));
             }
             Ok(out(start.dtype(), &Shape::from([*len])))
         }

@@ -435,12 +435,13 @@ impl Emitter<'_, '_> {
             return Err(self.internal("reduce_point on a kernel without reduction"));
         };
         let (op, value_dtype) = (red.op, kernel.value(red.value).dtype);
-        // complex64 products accumulate in complex128 (as the reference does): long products
-        // overflow f32 parts midway and turn into NaN where the reference gives infinities.
-        let d = if op == ReduceOp::Prod && value_dtype == DType::C64 {
-            DType::C128
-        } else {
-            value_dtype
+        // float32 and complex64 products accumulate in double precision (as the reference
+        // does): a long product overflows f32 midway and turns into NaN (`inf * 0`) where the
+        // exact product is finite.
+        let d = match (op, value_dtype) {
+            (ReduceOp::Prod, DType::C64) => DType::C128,
+            (ReduceOp::Prod, DType::F32) => DType::F64,
+            _ => value_dtype,
         };
         let need = needed(kernel, &[red.value]);
         let reads: Vec<usize> = (0..kernel.params.len())

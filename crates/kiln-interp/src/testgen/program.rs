@@ -418,7 +418,8 @@ impl Builder<'_> {
                 let value = self.constant(dtype);
                 self.add_to_pool(Op::Full(value, shape), vec![])
             }
-            1 => {
+            // Aranges are real-valued only (kiln-ir rejects complex ones).
+            1 if !dtype.is_complex() => {
                 let start = self.constant(dtype);
                 let step = self.constant(dtype);
                 let len = self.ch.below(n + 1);
