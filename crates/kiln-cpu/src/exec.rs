@@ -284,7 +284,9 @@ pub fn execute(
                             ))));
                         };
                         let decl = &s.buffers[t];
-                        fresh.push((t, Storage::zeroed(decl.dtype, decl.len)?));
+                        // A kernel stores every outer point of its write params, which cover
+                        // their whole temporary, so recycled bytes are never read.
+                        fresh.push((t, Storage::for_overwrite(decl.dtype, decl.len)?));
                     }
                 }
                 {

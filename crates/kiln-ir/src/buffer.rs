@@ -1,9 +1,14 @@
 //! Realized array data: aligned flat storage, element types, and a strided view into it.
 //!
-//! Invariant: a `Storage` is a 64-byte-aligned allocation of `len` elements of one dtype, zeroed
-//! on creation; a `Realized` pairs one with a `View` that fits inside it. Storage is shared
-//! (`Arc`) and never mutated after it is published to more than one owner: kernels write only
-//! into storage they allocated for their outputs.
+//! Invariant: a `Storage` is a 64-byte-aligned allocation of `len` elements of one dtype whose
+//! bytes are always initialised: zeroed by `zeroed`, or (from `for_overwrite`) zeros or the bytes
+//! of an earlier storage, for a writer that overwrites every element. A `Realized` pairs one with
+//! a `View` that fits inside it. Storage is shared (`Arc`) and never mutated after it is published
+//! to more than one owner: kernels write only into storage they allocated for their outputs.
+//!
+//! Large allocations come from `calloc` (lazily zeroed pages, no memset) and, when dropped,
+//! wait in a small pool (`POOL_BYTES` in all) for a `for_overwrite` of the same size, which then
+//! reuses them without page faults: a fresh 512 MiB output costs more than computing it.
 
 use crate::dtype::DType;
 use crate::error::IrError;
@@ -16,10 +21,13 @@ use std::sync::Arc;
 /// Alignment of every storage allocation (a cache line; enough for any SIMD load).
 pub const STORAGE_ALIGN: usize = 64;
 
-/// A zero-initialised, 64-byte-aligned flat allocation of `len` elements of `dtype`.
+/// A 64-byte-aligned flat allocation of `len` elements of `dtype` (see the module invariant).
 #[derive(Debug)]
 pub struct Storage {
+    /// Start of the elements (64-byte aligned, inside the allocation at `base`).
     ptr: NonNull<u8>,
+    /// What `calloc`-style allocation returned; `None` for a zero-byte storage.
+    base: Option<NonNull<u8>>,
     len: usize,
     dtype: DType,
 }
@@ -30,26 +38,90 @@ unsafe impl Send for Storage {}
 // SAFETY: see above: concurrent readers never race with a writer.
 unsafe impl Sync for Storage {}
 
+/// Allocations of at least this many bytes are pooled when dropped.
+const POOL_MIN_BYTES: usize = 1 << 20;
+/// Most bytes the pool keeps.
+const POOL_BYTES: usize = 1 << 30;
+
+/// Freed large allocations: (byte size, base pointer as address). Oldest first.
+static POOL: std::sync::Mutex<Vec<(usize, usize)>> = std::sync::Mutex::new(Vec::new());
+
+fn pool() -> std::sync::MutexGuard<'static, Vec<(usize, usize)>> {
+    // Entries are plain numbers: a panic while holding the lock leaves them consistent.
+    POOL.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The layout of an allocation of `bytes` usable bytes: alignment 16 (so the system allocator
+/// can use `calloc`) plus slack to align the elements to 64.
+fn raw_layout(bytes: usize) -> Result<Layout, IrError> {
+    let total = bytes
+        .checked_add(STORAGE_ALIGN)
+        .ok_or_else(|| IrError::TooLarge(format!("{bytes} bytes")))?;
+    Layout::from_size_align(total, 16).map_err(|e| IrError::TooLarge(e.to_string()))
+}
+
 impl Storage {
+    fn checked_bytes(dtype: DType, len: usize) -> Result<usize, IrError> {
+        len.checked_mul(dtype.size_bytes())
+            .filter(|&b| b <= isize::MAX as usize / 2)
+            .ok_or_else(|| IrError::TooLarge(format!("{len} elements of {dtype}")))
+    }
+
+    fn from_base(base: NonNull<u8>, dtype: DType, len: usize) -> Storage {
+        let offset = base.as_ptr().align_offset(STORAGE_ALIGN);
+        // SAFETY: the allocation has STORAGE_ALIGN bytes of slack, so base + offset (< 64) plus
+        // the element bytes stays inside it.
+        let ptr = unsafe { NonNull::new_unchecked(base.as_ptr().add(offset)) };
+        Storage {
+            ptr,
+            base: Some(base),
+            len,
+            dtype,
+        }
+    }
+
+    fn empty(dtype: DType, len: usize) -> Storage {
+        /// A type whose dangling pointer is aligned for every element type (and SIMD loads).
+        #[repr(align(64))]
+        struct Aligned;
+        Storage {
+            ptr: NonNull::<Aligned>::dangling().cast(),
+            base: None,
+            len,
+            dtype,
+        }
+    }
+
     /// Allocates `len` zeroed elements.
     pub fn zeroed(dtype: DType, len: usize) -> Result<Storage, IrError> {
-        let bytes = len
-            .checked_mul(dtype.size_bytes())
-            .filter(|&b| b <= isize::MAX as usize / 2)
-            .ok_or_else(|| IrError::TooLarge(format!("{len} elements of {dtype}")))?;
+        let bytes = Storage::checked_bytes(dtype, len)?;
         if bytes == 0 {
-            return Ok(Storage {
-                ptr: NonNull::<u128>::dangling().cast(),
-                len,
-                dtype,
-            });
+            return Ok(Storage::empty(dtype, len));
         }
-        let layout = Layout::from_size_align(bytes, STORAGE_ALIGN)
-            .map_err(|e| IrError::TooLarge(e.to_string()))?;
+        let layout = raw_layout(bytes)?;
         // SAFETY: layout has non-zero size.
         let raw = unsafe { alloc_zeroed(layout) };
-        let ptr = NonNull::new(raw).ok_or_else(|| IrError::TooLarge(format!("{bytes} bytes")))?;
-        Ok(Storage { ptr, len, dtype })
+        let base = NonNull::new(raw).ok_or_else(|| IrError::TooLarge(format!("{bytes} bytes")))?;
+        Ok(Storage::from_base(base, dtype, len))
+    }
+
+    /// Allocates `len` elements for a writer that overwrites every one of them: the bytes are
+    /// initialised (zeros, or those of a dropped storage of the same size from the pool) but
+    /// unspecified.
+    pub fn for_overwrite(dtype: DType, len: usize) -> Result<Storage, IrError> {
+        let bytes = Storage::checked_bytes(dtype, len)?;
+        if bytes >= POOL_MIN_BYTES {
+            let mut free = pool();
+            if let Some(i) = free.iter().position(|&(b, _)| b == bytes) {
+                let (_, addr) = free.remove(i);
+                drop(free);
+                // SAFETY: pooled addresses are non-null bases of live allocations of exactly
+                // `raw_layout(bytes)`, owned by the pool until taken here.
+                let base = unsafe { NonNull::new_unchecked(addr as *mut u8) };
+                return Ok(Storage::from_base(base, dtype, len));
+            }
+        }
+        Storage::zeroed(dtype, len)
     }
 
     /// Copies a typed slice into new storage.
@@ -120,15 +192,25 @@ impl Storage {
 
 impl Drop for Storage {
     fn drop(&mut self) {
+        let Some(base) = self.base else { return };
         let bytes = self.byte_len();
-        if bytes != 0 {
+        if bytes >= POOL_MIN_BYTES {
+            let mut free = pool();
+            free.push((bytes, base.as_ptr() as usize));
+            let mut held: usize = free.iter().map(|&(b, _)| b).sum();
+            while held > POOL_BYTES {
+                let (b, addr) = free.remove(0);
+                held -= b;
+                if let Ok(layout) = raw_layout(b) {
+                    // SAFETY: the pool owned this allocation, made with exactly this layout.
+                    unsafe { dealloc(addr as *mut u8, layout) };
+                }
+            }
+            return;
+        }
+        if let Ok(layout) = raw_layout(bytes) {
             // SAFETY: allocated in `zeroed` with exactly this layout.
-            unsafe {
-                dealloc(
-                    self.ptr.as_ptr(),
-                    Layout::from_size_align_unchecked(bytes, STORAGE_ALIGN),
-                )
-            };
+            unsafe { dealloc(base.as_ptr(), layout) };
         }
     }
 }
@@ -335,6 +417,26 @@ mod tests {
         )
         .unwrap();
         assert_eq!(flipped.to_vec::<i32>(), vec![3, 6, 2, 5, 1, 4]);
+    }
+
+    #[test]
+    fn pooled_storage_is_reused_and_aligned() {
+        let a = Storage::zeroed(DType::F32, 1 << 20).unwrap();
+        let addr = a.as_ptr() as usize;
+        drop(a);
+        let b = Storage::for_overwrite(DType::F32, 1 << 20).unwrap();
+        assert_eq!(b.as_ptr() as usize % STORAGE_ALIGN, 0);
+        // Another thread may have taken it, but in this test binary nothing else pools 4 MiB.
+        assert_eq!(b.as_ptr() as usize, addr);
+        let z = Storage::zeroed(DType::F32, 1 << 20).unwrap();
+        assert!(z.as_slice::<f32>().unwrap().iter().all(|&v| v == 0.0));
+    }
+
+    #[test]
+    fn empty_storage_is_aligned() {
+        let e = Storage::zeroed(DType::C128, 0).unwrap();
+        assert_eq!(e.as_ptr() as usize % STORAGE_ALIGN, 0);
+        assert!(e.as_slice::<C128>().unwrap().is_empty());
     }
 
     #[test]

@@ -5,6 +5,9 @@
 //!        -> verify -> execute (cranelift kernels, library steps) -> realize the requested nodes
 //! ```
 //!
+//! A plan cache keyed by the program's text and input layouts skips optimising and scheduling
+//! when the same program shape is evaluated again on new data.
+//!
 //! Invariants: only the requested arrays become realized leaves (their inputs are dropped);
 //! already-realized arrays are program inputs, never recomputed; a failure at any stage leaves
 //! every array exactly as it was (nothing is realized until execution has succeeded).
@@ -14,7 +17,7 @@ use std::sync::{OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
 use kiln_cpu::CpuBackend;
-use kiln_ir::{NodeId, Program, Realized};
+use kiln_ir::{NodeId, Program, Realized, Schedule};
 use kiln_opt::{OptConfig, OptReport};
 use kiln_sched::SchedConfig;
 
@@ -43,6 +46,26 @@ impl Default for Config {
 struct Runtime {
     cpu: CpuBackend,
     config: RwLock<Config>,
+    /// Optimised schedules by program key (see `plan_key`); cleared when it grows past
+    /// `PLAN_CACHE_ENTRIES`.
+    plans: std::sync::Mutex<HashMap<String, std::sync::Arc<Schedule>>>,
+}
+
+/// Most plans kept in memory before the cache is cleared.
+const PLAN_CACHE_ENTRIES: usize = 4096;
+
+/// The identity of a plan: the program's text (ops, attributes, constants, dtypes, shapes), each
+/// input's view (strides and offset decide the kernels' layouts) and the options that change
+/// the optimiser's output. Equal keys give identical schedules, so one can be reused with the new
+/// program's inputs (the optimiser keeps input slots).
+fn plan_key(program: &Program, config: &Config) -> String {
+    use std::fmt::Write;
+    let mut key = program.to_string();
+    for input in &program.inputs {
+        let _ = write!(key, "{:?}/{};", input.view.strides, input.view.offset);
+    }
+    let _ = write!(key, "opt={} fast={}", config.optimize, config.opt.fast_math);
+    key
 }
 
 static RUNTIME: OnceLock<std::result::Result<Runtime, String>> = OnceLock::new();
@@ -53,6 +76,7 @@ fn runtime() -> Result<&'static Runtime> {
             .map(|cpu| Runtime {
                 cpu,
                 config: RwLock::new(Config::default()),
+                plans: std::sync::Mutex::new(HashMap::new()),
             })
             .map_err(|e| e.to_string())
     });
@@ -175,7 +199,31 @@ impl std::fmt::Display for Explain {
     }
 }
 
-/// Runs the pipeline on a collected program; returns the outputs and the explanation.
+/// The optimised program (the program itself when the optimiser is off), verified.
+fn optimize_if(program: &Program, config: &Config) -> Result<(Program, Option<OptReport>)> {
+    if !config.optimize {
+        return Ok((program.clone(), None));
+    }
+    let (p, report) = kiln_opt::optimize(program, &config.opt)?;
+    p.verify()?;
+    Ok((p, Some(report)))
+}
+
+impl Explain {
+    fn timings_only(timings: Vec<(&'static str, Duration)>) -> Explain {
+        Explain {
+            graph: String::new(),
+            optimized: String::new(),
+            opt_report: None,
+            schedule: String::new(),
+            clif: Vec::new(),
+            timings,
+        }
+    }
+}
+
+/// Runs the pipeline on a collected program; returns the outputs and the explanation. Without
+/// text, a plan for an identical program (see `plan_key`) is reused from the plan cache.
 fn run(program: &Program, want_text: bool) -> Result<(Vec<Realized>, Explain)> {
     let rt = runtime()?;
     let config = config()?;
@@ -186,13 +234,37 @@ fn run(program: &Program, want_text: bool) -> Result<(Vec<Realized>, Explain)> {
         clock = Instant::now();
     };
     program.verify()?;
-    let (optimized, opt_report) = if config.optimize {
-        let (p, report) = kiln_opt::optimize(program, &config.opt)?;
-        p.verify()?;
-        (p, Some(report))
-    } else {
-        (program.clone(), None)
-    };
+    if !want_text {
+        let key = plan_key(program, &config);
+        let cached = rt
+            .plans
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+            .cloned();
+        if let Some(schedule) = cached {
+            lap("plan cache hit", &mut timings);
+            let outputs = rt.cpu.execute(&schedule, &program.inputs)?;
+            lap("execute", &mut timings);
+            return Ok((outputs, Explain::timings_only(timings)));
+        }
+        let (optimized, _) = optimize_if(program, &config)?;
+        let schedule = kiln_sched::schedule(&optimized, &config.sched)?;
+        schedule.verify(&optimized.inputs)?;
+        let schedule = std::sync::Arc::new(schedule);
+        {
+            let mut plans = rt.plans.lock().unwrap_or_else(|p| p.into_inner());
+            if plans.len() >= PLAN_CACHE_ENTRIES {
+                plans.clear();
+            }
+            plans.insert(key, schedule.clone());
+        }
+        lap("optimise+schedule", &mut timings);
+        let outputs = rt.cpu.execute(&schedule, &optimized.inputs)?;
+        lap("compile+execute", &mut timings);
+        return Ok((outputs, Explain::timings_only(timings)));
+    }
+    let (optimized, opt_report) = optimize_if(program, &config)?;
     lap("optimise", &mut timings);
     let schedule = kiln_sched::schedule(&optimized, &config.sched)?;
     schedule.verify(&optimized.inputs)?;
@@ -200,11 +272,9 @@ fn run(program: &Program, want_text: bool) -> Result<(Vec<Realized>, Explain)> {
     let outputs = rt.cpu.execute(&schedule, &optimized.inputs)?;
     lap("compile+execute", &mut timings);
     let mut clif = Vec::new();
-    if want_text {
-        for step in &schedule.steps {
-            if let kiln_ir::Step::Kernel(k) = step {
-                clif.push((k.kernel.name.clone(), rt.cpu.clif_text(&k.kernel)?));
-            }
+    for step in &schedule.steps {
+        if let kiln_ir::Step::Kernel(k) = step {
+            clif.push((k.kernel.name.clone(), rt.cpu.clif_text(&k.kernel)?));
         }
     }
     let explain = Explain {
