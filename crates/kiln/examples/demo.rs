@@ -102,9 +102,10 @@ fn run() -> kiln::Result<()> {
     if show_explain {
         println!("\n{ex}");
     } else {
-        println!(
-            "\n(run with `-- --explain` to print the graph, optimised graph, kernels and cranelift IR)"
-        );
+        println!("\nexplain() of the softmax: the optimised graph, then the fused kernels");
+        println!("{}", ex.optimized);
+        println!("{}", ex.schedule);
+        println!("(run with `-- --explain` for every stage, including each kernel's cranelift IR)");
     }
     Ok(())
 }
