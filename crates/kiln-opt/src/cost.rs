@@ -123,6 +123,24 @@ impl PartialOrd for DagCost {
     }
 }
 
+/// The own cost of an e-node of the e-graph (its class's type, or the type the node would have).
+fn enode_own_cost(eg: &ArrayGraph, enode: &ArrayLang) -> f64 {
+    let computed;
+    let out = match eg.lookup(enode.clone()).map(|id| &eg[id].data) {
+        Some(data) => data,
+        None => {
+            computed = node_data(enode, |id| &eg[id].data);
+            &computed
+        }
+    };
+    let operands: Vec<&ArrayInfo> = enode
+        .operands()
+        .iter()
+        .filter_map(|&id| eg[id].data.array())
+        .collect();
+    own_cost(enode, out, &operands)
+}
+
 /// The cost function egg's extractor uses on a saturated e-graph.
 #[derive(Debug)]
 pub struct GraphCost<'a> {
@@ -137,21 +155,7 @@ impl CostFunction<ArrayLang> for GraphCost<'_> {
         C: FnMut(Id) -> DagCost,
     {
         let eg = self.egraph;
-        let looked_up = eg.lookup(enode.clone()).map(|id| &eg[id].data);
-        let computed;
-        let out = match looked_up {
-            Some(data) => data,
-            None => {
-                computed = node_data(enode, |id| &eg[id].data);
-                &computed
-            }
-        };
-        let operands: Vec<&ArrayInfo> = enode
-            .operands()
-            .iter()
-            .filter_map(|&id| eg[id].data.array())
-            .collect();
-        let own = own_cost(enode, out, &operands);
+        let own = enode_own_cost(eg, enode);
         let mut below: Option<BTreeMap<Id, f64>> = None;
         for &child in enode.children() {
             let child = eg.find(child);
@@ -191,21 +195,7 @@ impl CostFunction<ArrayLang> for TreeCost<'_> {
     where
         C: FnMut(Id) -> f64,
     {
-        let eg = self.egraph;
-        let computed;
-        let out = match eg.lookup(enode.clone()).map(|id| &eg[id].data) {
-            Some(data) => data,
-            None => {
-                computed = node_data(enode, |id| &eg[id].data);
-                &computed
-            }
-        };
-        let operands: Vec<&ArrayInfo> = enode
-            .operands()
-            .iter()
-            .filter_map(|&id| eg[id].data.array())
-            .collect();
-        let own = own_cost(enode, out, &operands);
+        let own = enode_own_cost(self.egraph, enode);
         let below: f64 = enode.children().iter().map(|&c| costs(c)).sum();
         (own + below).min(f64::MAX)
     }

@@ -175,3 +175,42 @@ fn invalid_programs_are_rejected_with_the_ir_error() {
         other => panic!("expected InvalidProgram, got {other:?}"),
     }
 }
+
+#[test]
+fn programs_over_the_node_limit_are_returned_unchanged() {
+    let p = busy_program(40);
+    let cfg = OptConfig {
+        max_program_nodes: p.nodes.len() - 1,
+        ..OptConfig::default()
+    };
+    let (out, report) = optimize(&p, &cfg).expect("optimise");
+    assert!(
+        report.stop_reason.starts_with("skipped"),
+        "{}",
+        report.stop_reason
+    );
+    assert_eq!(out.to_string(), p.to_string());
+}
+
+#[test]
+fn large_egraphs_use_linear_extraction_and_stay_exact() {
+    // Enough layers for the e-graph to pass the DAG-extraction class limit.
+    let p = busy_program(120);
+    let cfg = OptConfig {
+        time_limit: Duration::from_secs(20),
+        ..OptConfig::default()
+    };
+    let (out, report) = optimize(&p, &cfg).expect("optimise");
+    assert!(
+        report.egraph_classes > kiln_opt::extract::DAG_EXTRACTION_MAX_CLASSES,
+        "only {} classes: the test no longer reaches tree-cost extraction",
+        report.egraph_classes
+    );
+    assert!(report.cost_after <= report.cost_before);
+    let want = kiln_interp::run_program(&p).expect("reference");
+    let got = kiln_interp::run_program(&out).expect("optimised");
+    for (w, g) in want.iter().zip(&got) {
+        kiln_interp::compare::assert_close(w, g, &kiln_interp::compare::Tolerance::exact())
+            .expect("bit-exact");
+    }
+}
