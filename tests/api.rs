@@ -312,3 +312,45 @@ fn format_values_reads_like_numpy() -> R {
     assert_eq!(x.format_values()?, "[[True, False], [True, True]]");
     Ok(())
 }
+
+#[test]
+fn cached_plans_compute_with_the_new_data() -> R {
+    // A shape no other test uses, so the first evaluation is a plan-cache miss.
+    let run = |values: Vec<f64>| -> kiln::Result<Vec<f64>> {
+        let x = Array::from_vec(values, &[7, 3])?;
+        let y = (kiln::exp(&x)? - x.max(Some(&[1]), true)?)?.sum(Some(&[0]), false, None)?;
+        y.to_vec::<f64>()
+    };
+    let a: Vec<f64> = (0..21).map(|i| i as f64 * 0.1).collect();
+    let b: Vec<f64> = (0..21).map(|i| 2.0 - i as f64 * 0.05).collect();
+    let expect = |v: &[f64]| -> Vec<f64> {
+        (0..3)
+            .map(|c| {
+                (0..7)
+                    .map(|r| {
+                        let row = &v[r * 3..r * 3 + 3];
+                        let m = row.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+                        row[c].exp() - m
+                    })
+                    .sum()
+            })
+            .collect()
+    };
+    let before = kiln::plan_cache_stats();
+    let first = run(a.clone())?;
+    let second = run(b.clone())?;
+    let after = kiln::plan_cache_stats();
+    assert!(
+        after.hits > before.hits,
+        "the second evaluation did not reuse the plan"
+    );
+    for (got, want) in [(first, expect(&a)), (second, expect(&b))] {
+        for (g, w) in got.iter().zip(&want) {
+            assert!(
+                (g - w).abs() <= 1e-12 * w.abs().max(1.0),
+                "{got:?} vs {want:?}"
+            );
+        }
+    }
+    Ok(())
+}

@@ -41,8 +41,8 @@ pub use linalg::{matmul, tensordot, tensordot_axes, vecdot};
 pub use manipulation::Idx;
 pub use operand::{Operand, ScalarArg};
 pub use pipeline::{
-    Config, Explain, backend_stats, config, eval, explain, program_of, reference, run_program,
-    set_config,
+    Config, Explain, PlanCacheStats, backend_stats, config, eval, explain, plan_cache_stats,
+    program_of, reference, run_program, set_config,
 };
 
 pub use kiln_ir::{C64, C128, DType, Element, PythonKind, Realized, Scalar};

@@ -51,6 +51,27 @@ struct Runtime {
     plans: std::sync::Mutex<HashMap<String, std::sync::Arc<Schedule>>>,
 }
 
+static PLAN_HITS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+static PLAN_MISSES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Counters of the in-memory plan cache.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PlanCacheStats {
+    /// Evaluations that reused an optimised schedule.
+    pub hits: u64,
+    /// Evaluations that optimised and scheduled their program.
+    pub misses: u64,
+}
+
+/// How often evaluations reused a cached plan (process-wide).
+pub fn plan_cache_stats() -> PlanCacheStats {
+    use std::sync::atomic::Ordering::Relaxed;
+    PlanCacheStats {
+        hits: PLAN_HITS.load(Relaxed),
+        misses: PLAN_MISSES.load(Relaxed),
+    }
+}
+
 /// Most plans kept in memory before the cache is cleared.
 const PLAN_CACHE_ENTRIES: usize = 4096;
 
@@ -243,11 +264,13 @@ fn run(program: &Program, want_text: bool) -> Result<(Vec<Realized>, Explain)> {
             .get(&key)
             .cloned();
         if let Some(schedule) = cached {
+            PLAN_HITS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             lap("plan cache hit", &mut timings);
             let outputs = rt.cpu.execute(&schedule, &program.inputs)?;
             lap("execute", &mut timings);
             return Ok((outputs, Explain::timings_only(timings)));
         }
+        PLAN_MISSES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let (optimized, _) = optimize_if(program, &config)?;
         let schedule = kiln_sched::schedule(&optimized, &config.sched)?;
         schedule.verify(&optimized.inputs)?;
