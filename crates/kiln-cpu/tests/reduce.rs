@@ -178,6 +178,131 @@ fn every_reduction_on_every_dtype_both_axes() {
     );
 }
 
+/// The contiguous vector loop runs several independent accumulators, then single vectors,
+/// then scalars, in blocks of `LANE_TERMS` terms per lane: every length around the unroll
+/// step (up to 4 x 16 lanes) and around block boundaries (f32 sums: 1024 elements, f64: 512),
+/// with a cheap body (unrolled) and an expensive one (exp: one accumulator).
+#[test]
+fn unrolled_reduce_loop_at_every_length_and_block_boundary() {
+    let backend = CpuBackend::with_threads(1).unwrap();
+    let mut rng = Rng(99);
+    let mut failures = Vec::new();
+    let lengths: Vec<usize> = (0..=70)
+        .chain([
+            255, 256, 257, 511, 512, 513, 1023, 1024, 1025, 1100, 2049, 4099,
+        ])
+        .collect();
+    let mut cases: Vec<(ReduceOp, DType, bool)> = Vec::new();
+    for op in [ReduceOp::Sum, ReduceOp::Prod, ReduceOp::Max, ReduceOp::Min] {
+        for d in [DType::F32, DType::F64, DType::I32, DType::I8, DType::U16] {
+            cases.push((op, d, false));
+        }
+    }
+    for op in [ReduceOp::Any, ReduceOp::All] {
+        cases.push((op, DType::Bool, false));
+    }
+    for op in [ReduceOp::Sum, ReduceOp::Max] {
+        for d in [DType::F32, DType::F64] {
+            cases.push((op, d, true));
+        }
+    }
+    for (op, d, exp) in cases {
+        let rd = op.result_dtype(d).unwrap();
+        let mut k = reduce_kernel(op, d, InnerStride::Unit);
+        if exp {
+            k.body[1] = val(
+                Inst::Unary {
+                    op: UnaryOp::Exp,
+                    arg: ValueId(0),
+                },
+                d,
+            );
+        }
+        for &n in &lengths {
+            if n == 0 && matches!(op, ReduceOp::Max | ReduceOp::Min) {
+                continue;
+            }
+            let rows = 2;
+            let g = LaunchGeometry {
+                dims: vec![rows, n],
+                params: vec![
+                    layout(0, vec![n as isize, 1]),
+                    layout(0, vec![1, 0]),
+                    layout(0, vec![1, 0]),
+                ],
+            };
+            let x = tame_storage(&mut rng, d, rows * n, op, op != ReduceOp::Prod);
+            let bias = random_storage(&mut rng, rd, rows);
+            let tol = if d.is_floating() {
+                Tolerance::program()
+            } else {
+                Tolerance::exact()
+            };
+            if let Err(e) = differential(&backend, &k, &g, &[x, bias], &[rows], &tol) {
+                failures.push(format!("{} {d} exp={exp} n={n}: {e}", op.name()));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+/// A single NaN propagates through max/min/sum wherever it lands: in any of the 4 x lanes
+/// accumulator lanes, in the single-vector tail, in the scalar tail, in a later block.
+#[test]
+fn nan_in_every_accumulator_lane_propagates() {
+    let backend = CpuBackend::with_threads(1).unwrap();
+    for d in [DType::F32, DType::F64] {
+        for op in [ReduceOp::Max, ReduceOp::Min, ReduceOp::Sum] {
+            let k = reduce_kernel(op, d, InnerStride::Unit);
+            for n in [67usize, 1030] {
+                let positions: Vec<usize> = if n < 100 {
+                    (0..n).collect()
+                } else {
+                    (0..70).chain(1015..n).collect()
+                };
+                for pos in positions {
+                    let mut x = Storage::zeroed(d, n).unwrap();
+                    for i in 0..n {
+                        let v = if i == pos {
+                            f64::NAN
+                        } else {
+                            (i % 7) as f64 - 3.0
+                        };
+                        x.set(i, Scalar::from_f64(v, d)).unwrap();
+                    }
+                    let bias = Storage::zeroed(d, 1).unwrap();
+                    let g = LaunchGeometry {
+                        dims: vec![1, n],
+                        params: vec![
+                            layout(0, vec![n as isize, 1]),
+                            layout(0, vec![1, 0]),
+                            layout(0, vec![1, 0]),
+                        ],
+                    };
+                    let mut out = Storage::zeroed(d, 1).unwrap();
+                    backend
+                        .launch(
+                            &k,
+                            &g,
+                            &mut [
+                                LaunchBuffer::Read(&x),
+                                LaunchBuffer::Read(&bias),
+                                LaunchBuffer::Write(&mut out),
+                            ],
+                        )
+                        .unwrap();
+                    let got = out.get(0).unwrap();
+                    assert!(
+                        got.to_f64().is_nan(),
+                        "{} {d} n={n}: NaN at {pos} gave {got:?}",
+                        op.name()
+                    );
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn reduction_over_two_axes_with_index_in_epilogue() {
     // out[o] = sum over (a, b) of x[o, a, b] * 1.0 + o (as f64), x permuted in memory.

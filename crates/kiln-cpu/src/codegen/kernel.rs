@@ -4,9 +4,12 @@
 //! Invariants:
 //! - addresses are formed only as `base + sum(index[d] * stride[d])` over in-range indices, so
 //!   a launch whose geometry passed `Schedule::verify` stays inside its storages;
-//! - float sums are accumulated in blocks of at most `SUM_BLOCK` elements (vector and scalar
-//!   partials), and block partials are added with Neumaier compensation: the error is that of
-//!   a `SUM_BLOCK / lanes`-term naive sum plus O(eps), independent of the length;
+//! - float sums are accumulated in blocks (scalar loops: `SUM_BLOCK` elements; vector loops:
+//!   `LANE_TERMS` elements per accumulator lane, over `unroll` independent vector
+//!   accumulators), and block partials are added with Neumaier compensation: the error is that
+//!   of a `LANE_TERMS`-term naive sum plus O(eps), independent of the length;
+//! - the independent vector accumulators of one block are combined pairwise with the
+//!   reduction's own operation (NaN-propagating max/min stay NaN-propagating);
 //! - arg reductions keep the first extremum, and the first NaN wins over any number.
 
 use super::emit::{Emitter, R};
@@ -19,8 +22,57 @@ use cranelift_codegen::ir::{InstBuilder, MemFlagsData, Value, types};
 use cranelift_frontend::Variable;
 use kiln_ir::{Access, DType, InnerStride, Kernel, ParamRole, ReduceOp, ValueId};
 
-/// Longest run of elements summed without compensation.
+/// Longest run of elements a scalar loop sums without compensation.
 pub const SUM_BLOCK: i64 = 256;
+
+/// Elements each lane of each vector accumulator sums without compensation.
+pub const LANE_TERMS: i64 = 64;
+
+/// Independent vector accumulators of a contiguous reduce loop with a cheap body: one
+/// accumulator makes every iteration wait for the previous combine (3-4 cycles for an add),
+/// which caps a memory-bound reduction far below the bandwidth.
+pub const REDUCE_UNROLL: usize = 4;
+
+/// Whether the values a reduction needs are cheap enough that the loop-carried combine, not the
+/// body, bounds the loop. An expensive body (a transcendental, a helper call) already hides
+/// the combine's latency, and unrolling it would only multiply its compile time.
+fn cheap_body(kernel: &Kernel, need: &[bool]) -> bool {
+    use kiln_ir::{BinaryOp as B, Inst, UnaryOp as U};
+    let mut count = 0;
+    for (i, v) in kernel.body.iter().enumerate() {
+        if !need.get(i).copied().unwrap_or(false) {
+            continue;
+        }
+        count += 1;
+        let cheap = match &v.inst {
+            Inst::Unary { op, .. } => matches!(
+                op,
+                U::Neg
+                    | U::Abs
+                    | U::Sqrt
+                    | U::Floor
+                    | U::Ceil
+                    | U::Trunc
+                    | U::Round
+                    | U::Sign
+                    | U::SignBit
+                    | U::IsNan
+                    | U::IsInf
+                    | U::IsFinite
+                    | U::Not
+            ),
+            Inst::Binary { op, .. } => !matches!(
+                op,
+                B::Pow | B::Atan2 | B::Hypot | B::Nextafter | B::LogAddExp | B::FloorDiv | B::Rem
+            ),
+            _ => true,
+        };
+        if !cheap {
+            return false;
+        }
+    }
+    count <= 12
+}
 
 /// The words of the argument block, loaded once at function entry.
 pub struct Frame {
@@ -447,10 +499,21 @@ impl Emitter<'_, '_> {
         let reads: Vec<usize> = (0..kernel.params.len())
             .filter(|&p| kernel.param_role(p) == ParamRole::BodyRead)
             .collect();
-        let lanes = if simd {
+        // A widened accumulator (f32 products in f64) has no 128-bit vector of the body's
+        // lane count, so such reductions run the scalar loop.
+        let lanes = if simd && d == value_dtype {
             simd::lanes(kernel, &need, 0..kernel.body.len(), &reads)
         } else {
             None
+        };
+        let unroll = if lanes.is_some() && cheap_body(kernel, &need) {
+            REDUCE_UNROLL
+        } else {
+            1
+        };
+        let block_len = match lanes {
+            Some(l) => LANE_TERMS * l as i64 * unroll as i64,
+            None => SUM_BLOCK,
         };
         let outer = kernel.outer_rank;
         let rank = kernel.space_rank();
@@ -474,11 +537,27 @@ impl Emitter<'_, '_> {
                     .map(|&v| Some(IndexSource::Fixed(v))),
             );
             // Evaluates the reduced body value at element j of the row.
+            // Parameters constant along the row are loaded and splatted once per row, not once
+            // per vector iteration.
+            let hoisted: Vec<Option<ParamSource>> = (0..kernel.params.len())
+                .map(|p| match lanes {
+                    Some(l)
+                        if reads.contains(&p) && kernel.params[p].inner == InnerStride::Zero =>
+                    {
+                        let mode = Mode::Vector { lanes: l };
+                        let zero = e.i64c(0);
+                        Some(e.param_source(kernel, p, mode, ptrs[p], zero, inner_stride(p), 1))
+                    }
+                    _ => None,
+                })
+                .collect();
             let value_at = |e: &mut Emitter, mode: Mode, j: Value| -> R<V> {
                 let mut params = vec![None; kernel.params.len()];
                 for &p in &reads {
-                    params[p] =
-                        Some(e.param_source(kernel, p, mode, ptrs[p], j, inner_stride(p), 1));
+                    params[p] = match (mode, hoisted[p]) {
+                        (Mode::Vector { .. }, Some(h)) => Some(h),
+                        _ => Some(e.param_source(kernel, p, mode, ptrs[p], j, inner_stride(p), 1)),
+                    };
                 }
                 let mut index = fixed.clone();
                 if let Some(&last) = ridx.last() {
@@ -530,18 +609,52 @@ impl Emitter<'_, '_> {
                 if let Some(l) = lanes {
                     let mode = Mode::Vector { lanes: l };
                     let vid = e.identity(op, d, mode).one();
-                    let vvar = e.var(ty_in(d, mode), vid);
+                    let vvars: Vec<Variable> =
+                        (0..unroll).map(|_| e.var(ty_in(d, mode), vid)).collect();
+                    let step = l as i64 * unroll as i64;
                     let len = e.b.ins().isub(j1, j0);
+                    let mut vend = j0;
+                    if unroll > 1 {
+                        // `step` is a power of two, so the mask rounds down to whole steps.
+                        let ulen = e.b.ins().band_imm_s(len, !(step - 1));
+                        let uend = e.b.ins().iadd(j0, ulen);
+                        e.counted_loop(j0, uend, step, &mut |e, j| {
+                            for (k, &var) in vvars.iter().enumerate() {
+                                let jk = e.b.ins().iadd_imm_s(j, k as i64 * l as i64);
+                                let x = value_at(e, mode, jk)?;
+                                let a = V::Real(e.b.use_var(var));
+                                let c = e.combine(op, d, a, x).one();
+                                e.b.def_var(var, c);
+                            }
+                            Ok(())
+                        })?;
+                        vend = uend;
+                    }
+                    // Whole vectors left over (fewer than `unroll`) go to the first accumulator.
                     let vlen = e.b.ins().band_imm_s(len, !(l as i64 - 1));
-                    let vend = e.b.ins().iadd(j0, vlen);
-                    e.counted_loop(j0, vend, l as i64, &mut |e, j| {
+                    let vlast = e.b.ins().iadd(j0, vlen);
+                    e.counted_loop(vend, vlast, l as i64, &mut |e, j| {
                         let x = value_at(e, mode, j)?;
-                        let a = V::Real(e.b.use_var(vvar));
+                        let a = V::Real(e.b.use_var(vvars[0]));
                         let c = e.combine(op, d, a, x).one();
-                        e.b.def_var(vvar, c);
+                        e.b.def_var(vvars[0], c);
                         Ok(())
                     })?;
-                    let vacc = e.b.use_var(vvar);
+                    let vend = vlast;
+                    // Pairwise combination of the accumulators: ((a0, a1), (a2, a3)).
+                    let mut accs: Vec<Value> = vvars.iter().map(|&v| e.b.use_var(v)).collect();
+                    while accs.len() > 1 {
+                        let mut next = Vec::with_capacity(accs.len().div_ceil(2));
+                        for pair in accs.chunks(2) {
+                            next.push(match *pair {
+                                [a, b] => e.combine(op, d, V::Real(a), V::Real(b)).one(),
+                                [a] => a,
+                                _ => return Err(e.internal("empty accumulator pair")),
+                            });
+                        }
+                        accs = next;
+                    }
+                    let vacc = accs[0];
                     let h = e.horizontal(op, d, l, vacc);
                     e.write_vars(&pvars, h);
                     scalar_start = vend;
@@ -558,8 +671,8 @@ impl Emitter<'_, '_> {
                 Ok(())
             };
             if Self::compensated(op, d) {
-                e.counted_loop(zero, n, SUM_BLOCK, &mut |e, j0| {
-                    let end = e.b.ins().iadd_imm_s(j0, SUM_BLOCK);
+                e.counted_loop(zero, n, block_len, &mut |e, j0| {
+                    let end = e.b.ins().iadd_imm_s(j0, block_len);
                     let j1 = e.b.ins().smin(end, n);
                     block(e, j0, j1)
                 })
