@@ -1,0 +1,299 @@
+"""The Array API array object: ``kiln.Array``, a lazy handle to a node of kiln's graph.
+
+Invariants: an ``Array`` wraps one immutable ``_kiln.RawArray``; operators build new lazy nodes
+and in-place operators rebind ``_raw`` to the new node (after checking that dtype and shape are
+unchanged); anything that needs values (``repr``, ``bool``, ``int``, ``float``, ``__array__``)
+forces evaluation. Operators return ``NotImplemented`` for operands they do not know, so Python
+can try the other side.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _kiln
+from ._device import CPU, _check_device
+from ._dtypes import DType, _dtype_from_name
+from ._indexing import index_entries
+
+_SCALAR_TYPES = (bool, int, float, complex)
+_API_VERSIONS = ("2021.12", "2022.12", "2023.12", "2024.12")
+
+
+def _wrap(raw: _kiln.RawArray) -> Array:
+    array = object.__new__(Array)
+    array._raw = raw
+    return array
+
+
+def _operand(value: object) -> object:
+    """A binary operand for the extension: a RawArray or a Python scalar (TypeError otherwise)."""
+    if isinstance(value, Array):
+        return value._raw
+    if isinstance(value, _SCALAR_TYPES):
+        return value
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"expected a kiln array or a Python scalar, got {type(value).__name__}")
+
+
+def _binary(function, x1: object, x2: object) -> Array:
+    """Applies a binary extension function; at least one operand must be an array."""
+    if not isinstance(x1, Array) and not isinstance(x2, Array):
+        raise TypeError("at least one of the operands must be a kiln array")
+    return _wrap(function(_operand(x1), _operand(x2)))
+
+
+def _forward(function):
+    """An operator method ``self op other`` (NotImplemented for unknown operand types)."""
+
+    def method(self, other):
+        if not isinstance(other, (Array, *_SCALAR_TYPES)):
+            return NotImplemented
+        return _wrap(function(self._raw, _operand(other)))
+
+    return method
+
+
+def _reflected(function):
+    """A reflected operator method ``other op self``."""
+
+    def method(self, other):
+        if not isinstance(other, (Array, *_SCALAR_TYPES)):
+            return NotImplemented
+        return _wrap(function(_operand(other), self._raw))
+
+    return method
+
+
+def _inplace(function):
+    """An in-place operator: rebinds this handle to ``self op other`` (dtype and shape kept)."""
+
+    def method(self, other):
+        if not isinstance(other, (Array, *_SCALAR_TYPES)):
+            return NotImplemented
+        result = function(self._raw, _operand(other))
+        if result.dtype != self._raw.dtype:
+            raise TypeError(
+                f"in-place operation would change dtype {self._raw.dtype} to {result.dtype}"
+            )
+        if result.shape != self._raw.shape:
+            raise ValueError(
+                f"in-place operation would change shape {tuple(self._raw.shape)} "
+                f"to {tuple(result.shape)}"
+            )
+        self._raw = result
+        return self
+
+    return method
+
+
+class Array:
+    """A lazy kiln array. Create one with ``kiln.asarray`` or a creation function.
+
+    Operations build a graph; ``x.eval()`` (or anything that needs values) compiles and runs it.
+    """
+
+    __slots__ = ("_raw",)
+    __hash__ = None  # `==` is elementwise
+
+    def __init__(self, *args, **kwargs) -> None:
+        raise TypeError("create kiln arrays with kiln.asarray(...) or a creation function")
+
+    # ---- attributes ----------------------------------------------------------------------
+
+    @property
+    def dtype(self) -> DType:
+        """The data type of the elements."""
+        return _dtype_from_name(self._raw.dtype)
+
+    @property
+    def device(self):
+        """The device the array lives on."""
+        return CPU
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The extent of each axis."""
+        return tuple(self._raw.shape)
+
+    @property
+    def ndim(self) -> int:
+        """The number of axes."""
+        return self._raw.ndim
+
+    @property
+    def size(self) -> int:
+        """The number of elements."""
+        return self._raw.size
+
+    @property
+    def T(self) -> Array:
+        """The transpose of a two-dimensional array."""
+        if self.ndim != 2:
+            raise ValueError(f"x.T needs a 2-dimensional array, got {self.ndim} dimensions")
+        return _wrap(_kiln.permute_dims(self._raw, [1, 0]))
+
+    @property
+    def mT(self) -> Array:
+        """The transpose of each matrix (the last two axes) of a stack of matrices."""
+        return _wrap(_kiln.matrix_transpose(self._raw))
+
+    # ---- evaluation and conversion ---------------------------------------------------------
+
+    def eval(self) -> Array:
+        """Computes this array now (optimise, compile, run) and returns it."""
+        _kiln.eval(self._raw)
+        return self
+
+    def to_device(self, device, /, *, stream=None) -> Array:
+        """The array on ``device`` (only the CPU today)."""
+        _check_device(device)
+        return self
+
+    def __array_namespace__(self, /, *, api_version: str | None = None):
+        if api_version is not None and api_version not in _API_VERSIONS:
+            raise ValueError(f"kiln does not implement Array API version {api_version!r}")
+        import kiln
+
+        return kiln
+
+    def __array__(self, dtype=None, copy=None):
+        if copy is False:
+            raise ValueError("kiln arrays cannot be viewed by NumPy without a copy")
+        values = _kiln.to_numpy(self._raw)
+        return values if dtype is None else values.astype(dtype, copy=False)
+
+    def __dlpack__(self, /, *, stream=None, max_version=None, dl_device=None, copy=None):
+        if copy is False:
+            raise BufferError("kiln arrays cannot be exported without a copy yet")
+        return _kiln.to_numpy(self._raw).__dlpack__()
+
+    def __dlpack_device__(self) -> tuple[int, int]:
+        return (1, 0)  # kDLCPU, device 0
+
+    def _item(self):
+        return _kiln.item(self._raw)
+
+    def __bool__(self) -> bool:
+        return bool(self._item())
+
+    def __int__(self) -> int:
+        value = self._item()
+        if isinstance(value, complex):
+            raise TypeError("int() of a complex array")
+        return int(value)
+
+    def __float__(self) -> float:
+        value = self._item()
+        if isinstance(value, complex):
+            raise TypeError("float() of a complex array")
+        return float(value)
+
+    def __complex__(self) -> complex:
+        return complex(self._item())
+
+    def __index__(self) -> int:
+        if self.dtype.kind not in ("signed integer", "unsigned integer"):
+            raise TypeError(f"only integer arrays can be used as an index, not {self.dtype.name}")
+        return int(self._item())
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-dimensional array")
+        return self.shape[0]
+
+    def __iter__(self):
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-dimensional array")
+        return (self[i] for i in range(self.shape[0]))
+
+    def __repr__(self) -> str:
+        values = _kiln.to_numpy(self._raw)
+        text = np.array2string(values, separator=", ", prefix="Array(")
+        return f"Array({text}, dtype={self.dtype.name})"
+
+    __str__ = __repr__
+
+    def __getitem__(self, key) -> Array:
+        return _wrap(_kiln.getitem(self._raw, index_entries(key)))
+
+    def __setitem__(self, key, value) -> None:
+        raise TypeError("kiln arrays are immutable; build a new array with kiln.where(...)")
+
+    # ---- unary operators --------------------------------------------------------------------
+
+    def __abs__(self) -> Array:
+        return _wrap(_kiln.abs(self._raw))
+
+    def __neg__(self) -> Array:
+        return _wrap(_kiln.negative(self._raw))
+
+    def __pos__(self) -> Array:
+        return _wrap(_kiln.positive(self._raw))
+
+    def __invert__(self) -> Array:
+        return _wrap(_kiln.bitwise_invert(self._raw))
+
+    # ---- binary operators (forward, reflected, in-place) ------------------------------------
+
+    __add__ = _forward(_kiln.add)
+    __radd__ = _reflected(_kiln.add)
+    __iadd__ = _inplace(_kiln.add)
+    __sub__ = _forward(_kiln.subtract)
+    __rsub__ = _reflected(_kiln.subtract)
+    __isub__ = _inplace(_kiln.subtract)
+    __mul__ = _forward(_kiln.multiply)
+    __rmul__ = _reflected(_kiln.multiply)
+    __imul__ = _inplace(_kiln.multiply)
+    __truediv__ = _forward(_kiln.divide)
+    __rtruediv__ = _reflected(_kiln.divide)
+    __itruediv__ = _inplace(_kiln.divide)
+    __floordiv__ = _forward(_kiln.floor_divide)
+    __rfloordiv__ = _reflected(_kiln.floor_divide)
+    __ifloordiv__ = _inplace(_kiln.floor_divide)
+    __mod__ = _forward(_kiln.remainder)
+    __rmod__ = _reflected(_kiln.remainder)
+    __imod__ = _inplace(_kiln.remainder)
+    __pow__ = _forward(_kiln.pow)
+    __rpow__ = _reflected(_kiln.pow)
+    __ipow__ = _inplace(_kiln.pow)
+    __and__ = _forward(_kiln.bitwise_and)
+    __rand__ = _reflected(_kiln.bitwise_and)
+    __iand__ = _inplace(_kiln.bitwise_and)
+    __or__ = _forward(_kiln.bitwise_or)
+    __ror__ = _reflected(_kiln.bitwise_or)
+    __ior__ = _inplace(_kiln.bitwise_or)
+    __xor__ = _forward(_kiln.bitwise_xor)
+    __rxor__ = _reflected(_kiln.bitwise_xor)
+    __ixor__ = _inplace(_kiln.bitwise_xor)
+    __lshift__ = _forward(_kiln.bitwise_left_shift)
+    __rlshift__ = _reflected(_kiln.bitwise_left_shift)
+    __ilshift__ = _inplace(_kiln.bitwise_left_shift)
+    __rshift__ = _forward(_kiln.bitwise_right_shift)
+    __rrshift__ = _reflected(_kiln.bitwise_right_shift)
+    __irshift__ = _inplace(_kiln.bitwise_right_shift)
+
+    def __matmul__(self, other):
+        if not isinstance(other, Array):
+            return NotImplemented
+        return _wrap(_kiln.matmul(self._raw, other._raw))
+
+    def __rmatmul__(self, other):
+        if not isinstance(other, Array):
+            return NotImplemented
+        return _wrap(_kiln.matmul(other._raw, self._raw))
+
+    def __imatmul__(self, other):
+        if not isinstance(other, Array):
+            return NotImplemented
+        return _inplace(_kiln.matmul)(self, other)
+
+    # ---- comparisons (elementwise, boolean results) ------------------------------------------
+
+    __eq__ = _forward(_kiln.equal)
+    __ne__ = _forward(_kiln.not_equal)
+    __lt__ = _forward(_kiln.less)
+    __le__ = _forward(_kiln.less_equal)
+    __gt__ = _forward(_kiln.greater)
+    __ge__ = _forward(_kiln.greater_equal)

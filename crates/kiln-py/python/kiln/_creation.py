@@ -1,0 +1,202 @@
+"""Creation functions: ``asarray`` and the generators (``zeros``, ``arange``, ``eye``, ...).
+
+Invariants: generators build lazy nodes (nothing is allocated until evaluation); ``asarray``
+copies foreign data (NumPy arrays, nested sequences, buffers) exactly once; shapes and dtypes
+are normalised here, so the extension sees lists of ints and dtype names.
+"""
+
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+
+from . import _kiln
+from ._args import check_array as _check_array
+from ._args import shape as _shape
+from ._array import Array, _wrap
+from ._device import _check_device
+from ._dtypes import DType, _dtype_name, _from_numpy_dtype, _to_numpy_dtype, float64
+
+__all__ = [
+    "arange",
+    "asarray",
+    "empty",
+    "empty_like",
+    "eye",
+    "from_dlpack",
+    "full",
+    "full_like",
+    "linspace",
+    "meshgrid",
+    "ones",
+    "ones_like",
+    "tril",
+    "triu",
+    "zeros",
+    "zeros_like",
+]
+
+_SCALAR_TYPES = (bool, int, float, complex)
+
+
+def _default(dtype: object, fallback: DType) -> str:
+    name = _dtype_name(dtype)
+    return fallback.name if name is None else name
+
+
+def asarray(obj, /, *, dtype=None, device=None, copy=None) -> Array:
+    """Converts ``obj`` (a kiln array, Python scalar, nested sequence, NumPy array or any
+    buffer) to a kiln array, of ``dtype`` if given.
+
+    kiln arrays are immutable, so ``copy`` only matters for foreign data, which is always copied
+    (``copy=False`` then raises ``ValueError``).
+    """
+    _check_device(device)
+    name = _dtype_name(dtype)
+    if isinstance(obj, Array):
+        return obj if name is None else _wrap(_kiln.astype(obj._raw, name))
+    if copy is False:
+        raise ValueError("asarray(copy=False): kiln must copy data that is not a kiln array")
+    if isinstance(obj, _SCALAR_TYPES):
+        return _wrap(_kiln.full([], obj, name))
+    values = np.asarray(obj, dtype=None if dtype is None else _to_numpy_dtype(dtype))
+    kind = _from_numpy_dtype(values.dtype)
+    if not values.dtype.isnative:
+        values = values.astype(values.dtype.newbyteorder("="))
+    values = np.ascontiguousarray(values)
+    return _wrap(_kiln.from_numpy(values, kind.name))
+
+
+def from_dlpack(x, /, *, device=None, copy=None) -> Array:
+    """A kiln array copied from any object that implements ``__dlpack__`` on the CPU."""
+    _check_device(device)
+    if copy is False:
+        raise ValueError("from_dlpack(copy=False): kiln copies DLPack data")
+    return asarray(np.from_dlpack(x))
+
+
+def arange(start, /, stop=None, step=1, *, dtype=None, device=None) -> Array:
+    """Evenly spaced values ``start, start + step, ...`` below ``stop`` (a lazy generator)."""
+    _check_device(device)
+    return _wrap(_kiln.arange(start, stop, step, _dtype_name(dtype)))
+
+
+def empty(shape, *, dtype=None, device=None) -> Array:
+    """An array of ``shape`` (kiln has no uninitialised memory: it holds zeros)."""
+    _check_device(device)
+    return _wrap(_kiln.empty(_shape(shape), _default(dtype, float64)))
+
+
+def empty_like(x, /, *, dtype=None, device=None) -> Array:
+    """``empty`` with the shape (and by default the dtype) of ``x``."""
+    _check_array(x, "empty_like")
+    return empty(x.shape, dtype=x.dtype if dtype is None else dtype, device=device)
+
+
+def eye(n_rows, n_cols=None, /, *, k=0, dtype=None, device=None) -> Array:
+    """A matrix with ones on the ``k``-th diagonal and zeros elsewhere."""
+    _check_device(device)
+    n_rows = operator.index(n_rows)
+    n_cols = None if n_cols is None else operator.index(n_cols)
+    if n_rows < 0 or (n_cols is not None and n_cols < 0):
+        raise ValueError("eye needs non-negative sizes")
+    return _wrap(_kiln.eye(n_rows, n_cols, operator.index(k), _default(dtype, float64)))
+
+
+def full(shape, fill_value, *, dtype=None, device=None) -> Array:
+    """An array of ``shape`` filled with ``fill_value`` (dtype from the value if None)."""
+    _check_device(device)
+    if isinstance(fill_value, Array):
+        fill_value = _item(fill_value)
+    return _wrap(_kiln.full(_shape(shape), fill_value, _dtype_name(dtype)))
+
+
+def full_like(x, /, fill_value, *, dtype=None, device=None) -> Array:
+    """``full`` with the shape (and by default the dtype) of ``x``."""
+    _check_array(x, "full_like")
+    return full(x.shape, fill_value, dtype=x.dtype if dtype is None else dtype, device=device)
+
+
+def linspace(start, stop, /, num, *, dtype=None, device=None, endpoint=True) -> Array:
+    """``num`` evenly spaced values from ``start`` to ``stop`` (real floating dtypes)."""
+    _check_device(device)
+    if isinstance(start, complex) or isinstance(stop, complex):
+        raise TypeError("kiln's linspace does not support complex bounds yet")
+    num = operator.index(num)
+    if num < 0:
+        raise ValueError(f"linspace needs num >= 0, got {num}")
+    return _wrap(_kiln.linspace(float(start), float(stop), num, bool(endpoint), _dtype_name(dtype)))
+
+
+def ones(shape, *, dtype=None, device=None) -> Array:
+    """An array of ``shape`` filled with ones (float64 by default)."""
+    _check_device(device)
+    return _wrap(_kiln.ones(_shape(shape), _default(dtype, float64)))
+
+
+def ones_like(x, /, *, dtype=None, device=None) -> Array:
+    """``ones`` with the shape (and by default the dtype) of ``x``."""
+    _check_array(x, "ones_like")
+    return ones(x.shape, dtype=x.dtype if dtype is None else dtype, device=device)
+
+
+def zeros(shape, *, dtype=None, device=None) -> Array:
+    """An array of ``shape`` filled with zeros (float64 by default)."""
+    _check_device(device)
+    return _wrap(_kiln.zeros(_shape(shape), _default(dtype, float64)))
+
+
+def zeros_like(x, /, *, dtype=None, device=None) -> Array:
+    """``zeros`` with the shape (and by default the dtype) of ``x``."""
+    _check_array(x, "zeros_like")
+    return zeros(x.shape, dtype=x.dtype if dtype is None else dtype, device=device)
+
+
+def meshgrid(*arrays, indexing="xy") -> list[Array]:
+    """Coordinate matrices from 1-D coordinate vectors (lazy broadcasts, no copies)."""
+    if indexing not in ("xy", "ij"):
+        raise ValueError(f"indexing must be 'xy' or 'ij', got {indexing!r}")
+    for a in arrays:
+        _check_array(a, "meshgrid")
+        if a.ndim != 1:
+            raise ValueError("meshgrid takes one-dimensional arrays")
+    sizes = [a.size for a in arrays]
+    axes = list(range(len(arrays)))
+    if indexing == "xy" and len(arrays) >= 2:
+        sizes[0], sizes[1] = sizes[1], sizes[0]
+        axes[0], axes[1] = 1, 0
+    out = []
+    for a, axis in zip(arrays, axes):
+        shape = [1] * len(arrays)
+        shape[axis] = a.size
+        out.append(_wrap(_kiln.broadcast_to(_kiln.reshape(a._raw, shape), sizes)))
+    return out
+
+
+def _triangle(x, k, keep_lower: bool) -> Array:
+    if x.ndim < 2:
+        raise ValueError("tril/triu need an array of at least two dimensions")
+    rows, cols = x.shape[-2:]
+    k = operator.index(k)
+    row = _kiln.reshape(_kiln.arange(0, rows, 1, "int64"), [rows, 1])
+    col = _kiln.reshape(_kiln.arange(0, cols, 1, "int64"), [1, cols])
+    offset = _kiln.subtract(col, row)
+    mask = _kiln.less_equal(offset, k) if keep_lower else _kiln.greater_equal(offset, k)
+    return _wrap(_kiln.where(mask, x._raw, 0 if x.dtype.kind != "bool" else False))
+
+
+def tril(x, /, *, k=0) -> Array:
+    """The lower triangle of each matrix (elements above diagonal ``k`` set to zero)."""
+    _check_array(x, "tril")
+    return _triangle(x, k, keep_lower=True)
+
+
+def triu(x, /, *, k=0) -> Array:
+    """The upper triangle of each matrix (elements below diagonal ``k`` set to zero)."""
+    _check_array(x, "triu")
+    return _triangle(x, k, keep_lower=False)
+
+
+def _item(x: Array):
+    return _kiln.item(x._raw)

@@ -1,0 +1,114 @@
+"""Manipulation functions: reshapes, permutations, broadcasts and flips (all lazy views).
+
+Invariant: none of these copies data; they build movement nodes that the scheduler turns into
+strided index arithmetic.
+"""
+
+from __future__ import annotations
+
+from . import _kiln
+from ._args import axes as _axes
+from ._args import check_array as _check_array
+from ._args import integer as _integer
+from ._args import shape as _shape
+from ._array import Array, _wrap
+
+__all__ = [
+    "broadcast_arrays",
+    "broadcast_shapes",
+    "broadcast_to",
+    "expand_dims",
+    "flip",
+    "moveaxis",
+    "permute_dims",
+    "reshape",
+    "squeeze",
+    "unstack",
+]
+
+
+def broadcast_shapes(*shapes) -> tuple[int, ...]:
+    """The shape that ``shapes`` broadcast to (ValueError if they do not)."""
+    rank = max((len(s) for s in shapes), default=0)
+    out = [1] * rank
+    for s in shapes:
+        for i, d in enumerate(s, start=rank - len(s)):
+            if d != out[i]:
+                if out[i] != 1 and d != 1:
+                    raise ValueError(f"shapes {shapes} cannot be broadcast together")
+                out[i] = d if out[i] == 1 else out[i]
+    return tuple(out)
+
+
+def broadcast_arrays(*arrays) -> list[Array]:
+    """The arrays broadcast to one common shape."""
+    for a in arrays:
+        _check_array(a, "broadcast_arrays")
+    target = list(broadcast_shapes(*(a.shape for a in arrays)))
+    return [_wrap(_kiln.broadcast_to(a._raw, target)) for a in arrays]
+
+
+def broadcast_to(x, /, shape) -> Array:
+    """``x`` broadcast to ``shape``."""
+    _check_array(x, "broadcast_to")
+    return _wrap(_kiln.broadcast_to(x._raw, _shape(shape)))
+
+
+def expand_dims(x, /, axis=0) -> Array:
+    """``x`` with an axis of extent one inserted at ``axis``."""
+    _check_array(x, "expand_dims")
+    return _wrap(_kiln.expand_dims(x._raw, _integer(axis, "axis")))
+
+
+def flip(x, /, *, axis=None) -> Array:
+    """``x`` with the order of elements reversed along ``axis`` (all axes if None)."""
+    _check_array(x, "flip")
+    return _wrap(_kiln.flip(x._raw, _axes(axis)))
+
+
+def moveaxis(x, source, destination, /) -> Array:
+    """``x`` with axes ``source`` moved to positions ``destination``."""
+    _check_array(x, "moveaxis")
+    src, dst = _axes(source), _axes(destination)
+    if len(src) != len(dst):
+        raise ValueError("moveaxis needs as many destination axes as source axes")
+    n = x.ndim
+    for a in src + dst:
+        if not -n <= a < n:
+            raise IndexError(f"axis {a} is out of bounds for an array of {n} dimensions")
+    src, dst = [a % n for a in src], [a % n for a in dst]
+    if len(set(src)) != len(src) or len(set(dst)) != len(dst):
+        raise ValueError("moveaxis axes must be unique")
+    order = [a for a in range(n) if a not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return _wrap(_kiln.permute_dims(x._raw, order))
+
+
+def permute_dims(x, /, axes) -> Array:
+    """``x`` with its axes permuted: output axis ``i`` is input axis ``axes[i]``."""
+    _check_array(x, "permute_dims")
+    return _wrap(_kiln.permute_dims(x._raw, _axes(axes)))
+
+
+def reshape(x, /, shape, *, copy=None) -> Array:
+    """``x`` with a new ``shape`` (one extent may be -1), in row-major order."""
+    _check_array(x, "reshape")
+    dims = [_integer(d, "shape entries") for d in (shape if isinstance(shape, (tuple, list)) else [shape])]
+    return _wrap(_kiln.reshape(x._raw, dims))
+
+
+def squeeze(x, /, axis) -> Array:
+    """``x`` without the axes ``axis`` (each of extent one)."""
+    _check_array(x, "squeeze")
+    return _wrap(_kiln.squeeze(x._raw, _axes(axis)))
+
+
+def unstack(x, /, *, axis=0) -> tuple[Array, ...]:
+    """The sub-arrays of ``x`` along ``axis``, as a tuple of views."""
+    _check_array(x, "unstack")
+    axis = _integer(axis, "axis")
+    if not -x.ndim <= axis < x.ndim:
+        raise IndexError(f"axis {axis} is out of bounds for an array of {x.ndim} dimensions")
+    moved = moveaxis(x, axis, 0)
+    return tuple(moved[i] for i in range(moved.shape[0]))

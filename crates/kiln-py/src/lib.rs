@@ -1,0 +1,28 @@
+//! `kiln._kiln`: the PyO3 extension behind the Python package `kiln` (python/kiln/).
+//!
+//! Invariant: bindings are thin. Each Python-callable function converts its arguments and makes
+//! one facade call through `error::run` (GIL released, panics caught, errors mapped to the
+//! exception `KilnError::python_kind` names). Signatures, defaults, argument normalisation and
+//! docstrings of the Array API namespace live in Python, as polars does.
+
+mod array;
+mod convert;
+mod creation;
+mod elementwise;
+mod error;
+mod manipulation;
+mod pipeline;
+mod reduction;
+
+use pyo3::prelude::*;
+
+#[pymodule]
+fn _kiln(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<array::RawArray>()?;
+    elementwise::register(m)?;
+    manipulation::register(m)?;
+    reduction::register(m)?;
+    creation::register(m)?;
+    pipeline::register(m)?;
+    Ok(())
+}
