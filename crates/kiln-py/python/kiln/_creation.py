@@ -64,7 +64,8 @@ def asarray(obj, /, *, dtype=None, device=None, copy=None) -> Array:
     kind = _from_numpy_dtype(values.dtype)
     if not values.dtype.isnative:
         values = values.astype(values.dtype.newbyteorder("="))
-    values = np.ascontiguousarray(values)
+    if not values.flags.c_contiguous:
+        values = np.copy(values, order="C")  # (np.ascontiguousarray would make 0-d arrays 1-d)
     return _wrap(_kiln.from_numpy(values, kind.name))
 
 
