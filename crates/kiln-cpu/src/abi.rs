@@ -8,6 +8,10 @@
 //! - `finish(args, outer, acc)` (reducing kernels only): runs the epilogue and stores of outer
 //!   point `outer` with the combined accumulator read from `acc`.
 //!
+//! `partial` and `finish` serve only split reductions (few outer points, long reduce range), so
+//! they are compiled on the first launch that splits (`CpuBackend::split_entries`), not with
+//! `main`.
+//!
 //! `args` points to an array of i64 words: the space extents `dims[0..rank]`, then for each
 //! parameter its base address (storage start plus `offset` elements) followed by `rank` strides
 //! in bytes. An accumulator is `ACC_BYTES` bytes: the value (complex: real then imaginary part)

@@ -207,14 +207,13 @@ impl CpuBackend {
         args: &Args,
     ) -> Result<(), CpuError> {
         let kernel = c.kernel();
-        let entries = *c.entries();
-        let (Some(partial), Some(finish), Some(red)) =
-            (entries.partial, entries.finish, &kernel.reduce)
-        else {
+        let Some(red) = &kernel.reduce else {
             return Err(CpuError::Internal(
-                "split reduction without partial/finish entries".into(),
+                "split reduction of a kernel without reduction".into(),
             ));
         };
+        let split = self.split_entries(c)?;
+        let (partial, finish) = (split.partial, split.finish);
         let dtype = kernel.value(red.value).dtype;
         let per_point = (reduce / (PARALLEL_MIN / 2)).clamp(1, self.threads() * 4);
         let size = reduce.div_ceil(per_point);

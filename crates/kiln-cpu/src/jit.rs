@@ -22,14 +22,23 @@ pub struct Jit {
     next_id: u32,
 }
 
-/// The entry points of one compiled kernel.
+/// An entry point and the address of its finalized machine code.
+type EntryCode = (Entry, *const u8);
+
+/// The entry point every kernel has, compiled eagerly.
 #[derive(Clone, Copy)]
 pub struct EntryPoints {
     pub main: MainFn,
-    pub partial: Option<PartialFn>,
-    pub finish: Option<FinishFn>,
     /// Whether vector loops were kept (false after a fallback to scalar code).
     pub vectorized: bool,
+}
+
+/// The entry points of a split reduction (see `abi.rs`), compiled on first use: most
+/// reducing kernels never run split, and these two functions are most of their compile time.
+#[derive(Clone, Copy)]
+pub struct SplitEntries {
+    pub partial: PartialFn,
+    pub finish: FinishFn,
 }
 
 fn helper_signature(h: Helper, call_conv: cranelift_codegen::isa::CallConv) -> Signature {
@@ -76,7 +85,8 @@ impl Jit {
         })
     }
 
-    fn entries(kernel: &Kernel) -> Vec<Entry> {
+    /// Every entry point of a kernel (what `clif_text` shows).
+    fn all_entries(kernel: &Kernel) -> Vec<Entry> {
         if kernel.reduce.is_some() {
             vec![Entry::Main, Entry::Partial, Entry::Finish]
         } else {
@@ -87,10 +97,11 @@ impl Jit {
     fn build_all(
         &mut self,
         kernel: &Kernel,
+        entries: &[Entry],
         simd: bool,
     ) -> Result<Vec<(Entry, Function)>, CpuError> {
         let mut out = Vec::new();
-        for entry in Self::entries(kernel) {
+        for &entry in entries {
             self.next_id += 1;
             let f = codegen::build(
                 kernel,
@@ -108,7 +119,7 @@ impl Jit {
     /// The cranelift IR of a kernel's entry points, as text.
     pub fn clif_text(&mut self, kernel: &Kernel) -> Result<String, CpuError> {
         let mut text = String::new();
-        for (entry, f) in self.build_all(kernel, true)? {
+        for (entry, f) in self.build_all(kernel, &Self::all_entries(kernel), true)? {
             text.push_str(&format!(
                 "; {} {}\n{}\n",
                 kernel.name,
@@ -119,9 +130,14 @@ impl Jit {
         Ok(text)
     }
 
-    fn define(&mut self, kernel: &Kernel, simd: bool) -> Result<Vec<(Entry, FuncId)>, CpuError> {
+    fn define(
+        &mut self,
+        kernel: &Kernel,
+        entries: &[Entry],
+        simd: bool,
+    ) -> Result<Vec<(Entry, FuncId)>, CpuError> {
         let mut ids = Vec::new();
-        for (entry, func) in self.build_all(kernel, simd)? {
+        for (entry, func) in self.build_all(kernel, entries, simd)? {
             let name = format!("kiln_kernel_{}_{}", self.next_id, entry.suffix());
             let id = self
                 .module
@@ -139,38 +155,55 @@ impl Jit {
         Ok(ids)
     }
 
-    pub fn compile(&mut self, kernel: &Kernel) -> Result<EntryPoints, CpuError> {
-        let (ids, vectorized) = match self.define(kernel, true) {
+    /// Defines `entries` (with vector loops, or scalar ones if cranelift cannot lower those)
+    /// and finalizes them: their code addresses and whether vector loops were kept.
+    fn compile_entries(
+        &mut self,
+        kernel: &Kernel,
+        entries: &[Entry],
+    ) -> Result<(Vec<EntryCode>, bool), CpuError> {
+        let (ids, vectorized) = match self.define(kernel, entries, true) {
             Ok(ids) => (ids, true),
-            Err(CpuError::Codegen { .. }) => (self.define(kernel, false)?, false),
+            Err(CpuError::Codegen { .. }) => (self.define(kernel, entries, false)?, false),
             Err(e) => return Err(e),
         };
         self.module
             .finalize_definitions()
             .map_err(|e| CpuError::Module(e.to_string()))?;
-        let mut main = None;
-        let mut partial = None;
-        let mut finish = None;
-        for (entry, id) in ids {
-            let ptr = self.module.get_finalized_function(id);
-            // SAFETY: the function was built by `codegen::build` with the signature of `entry`
-            // (`codegen::signature`), which is the C ABI of the matching fn-pointer type.
-            unsafe {
-                match entry {
-                    Entry::Main => main = Some(std::mem::transmute::<*const u8, MainFn>(ptr)),
-                    Entry::Partial => {
-                        partial = Some(std::mem::transmute::<*const u8, PartialFn>(ptr))
-                    }
-                    Entry::Finish => finish = Some(std::mem::transmute::<*const u8, FinishFn>(ptr)),
-                }
-            }
+        let ptrs = ids
+            .into_iter()
+            .map(|(entry, id)| (entry, self.module.get_finalized_function(id)))
+            .collect();
+        Ok((ptrs, vectorized))
+    }
+
+    /// Compiles a kernel's `main` entry point.
+    pub fn compile(&mut self, kernel: &Kernel) -> Result<EntryPoints, CpuError> {
+        let (ptrs, vectorized) = self.compile_entries(kernel, &[Entry::Main])?;
+        match ptrs.as_slice() {
+            // SAFETY: the function was built by `codegen::build` for `Entry::Main`, whose
+            // signature (`codegen::signature`) is the C ABI of `MainFn`.
+            [(Entry::Main, ptr)] => Ok(EntryPoints {
+                main: unsafe { std::mem::transmute::<*const u8, MainFn>(*ptr) },
+                vectorized,
+            }),
+            _ => Err(CpuError::Internal("kernel without main entry".into())),
         }
-        let main = main.ok_or_else(|| CpuError::Internal("kernel without main entry".into()))?;
-        Ok(EntryPoints {
-            main,
-            partial,
-            finish,
-            vectorized,
-        })
+    }
+
+    /// Compiles a reducing kernel's `partial` and `finish` entry points.
+    pub fn compile_split(&mut self, kernel: &Kernel) -> Result<SplitEntries, CpuError> {
+        let (ptrs, _) = self.compile_entries(kernel, &[Entry::Partial, Entry::Finish])?;
+        match ptrs.as_slice() {
+            // SAFETY: both functions were built by `codegen::build` for the entries they are
+            // paired with, whose signatures are the C ABIs of `PartialFn` and `FinishFn`.
+            [(Entry::Partial, p), (Entry::Finish, f)] => Ok(SplitEntries {
+                partial: unsafe { std::mem::transmute::<*const u8, PartialFn>(*p) },
+                finish: unsafe { std::mem::transmute::<*const u8, FinishFn>(*f) },
+            }),
+            _ => Err(CpuError::Internal(
+                "split reduction without partial/finish entries".into(),
+            )),
+        }
     }
 }

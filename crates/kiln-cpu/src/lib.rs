@@ -20,17 +20,19 @@ pub mod library;
 
 pub use error::CpuError;
 
-use jit::{EntryPoints, Jit};
+use jit::{EntryPoints, Jit, SplitEntries};
 use kiln_ir::{Kernel, Realized, Schedule};
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
-/// A kernel compiled to machine code.
+/// A kernel compiled to machine code. Its split-reduction entry points are compiled on the
+/// first launch that runs split (`CpuBackend::split_entries`) and kept here; set at most once.
 pub struct CompiledKernel {
     kernel: Kernel,
     entries: EntryPoints,
+    split: OnceLock<SplitEntries>,
 }
 
 impl CompiledKernel {
@@ -44,6 +46,11 @@ impl CompiledKernel {
     }
     pub(crate) fn entries(&self) -> &EntryPoints {
         &self.entries
+    }
+    /// Whether the split-reduction entry points have been compiled (they are compiled lazily,
+    /// by the first launch that splits the reduction across threads).
+    pub fn split_compiled(&self) -> bool {
+        self.split.get().is_some()
     }
 }
 
@@ -59,7 +66,10 @@ impl fmt::Debug for CompiledKernel {
 /// Counters of the compiled-kernel cache.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CpuStats {
+    /// Kernels compiled (their `main` entry point).
     pub kernels_compiled: u64,
+    /// Kernels whose split-reduction entry points were compiled (lazily, on first split).
+    pub split_entries_compiled: u64,
     pub cache_hits: u64,
     pub compile_time: Duration,
 }
@@ -137,12 +147,40 @@ impl CpuBackend {
         let compiled = Arc::new(CompiledKernel {
             kernel: k.clone(),
             entries,
+            split: OnceLock::new(),
         });
         lock(&self.cache).insert(key, compiled.clone());
         let mut stats = lock(&self.stats);
         stats.kernels_compiled += 1;
         stats.compile_time += start.elapsed();
         Ok(compiled)
+    }
+
+    /// The split-reduction entry points of a compiled reducing kernel, compiled on first use.
+    /// Threads asking at once wait on the JIT lock; only the first one compiles.
+    pub(crate) fn split_entries(&self, c: &CompiledKernel) -> Result<SplitEntries, CpuError> {
+        if let Some(s) = c.split.get() {
+            return Ok(*s);
+        }
+        if c.kernel.reduce.is_none() {
+            return Err(CpuError::Internal(format!(
+                "split entry points of kernel {} without reduction",
+                c.kernel.name
+            )));
+        }
+        let mut jit = lock(&self.jit);
+        // Another thread may have compiled them while this one waited for the JIT.
+        if let Some(s) = c.split.get() {
+            return Ok(*s);
+        }
+        let start = Instant::now();
+        let split = jit.compile_split(&c.kernel)?;
+        // Only this thread, holding the JIT lock, can set the cell, so it is still empty.
+        let split = *c.split.get_or_init(|| split);
+        let mut stats = lock(&self.stats);
+        stats.split_entries_compiled += 1;
+        stats.compile_time += start.elapsed();
+        Ok(split)
     }
 
     /// Runs a verified schedule on its realized inputs; returns one `Realized` per schedule

@@ -569,3 +569,57 @@ fn multi_threaded_elementwise_equals_single_threaded() {
     assert!(a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits()));
     differential(&two, &k, &g, &[x], &[rows * cols], &Tolerance::single_op()).unwrap();
 }
+
+/// `partial`/`finish` are compiled by the first launch that splits, not with `main`; two
+/// threads making that first launch at once both get correct results from one compilation.
+#[test]
+fn split_entry_points_are_compiled_lazily_and_once() {
+    let backend = CpuBackend::with_threads(2).unwrap();
+    let k = sum_kernel(DType::F64);
+    let compiled = backend.compile(&k).unwrap();
+    assert!(!compiled.split_compiled());
+    let stats = backend.stats();
+    // A short reduction runs `main` on the caller's thread: still nothing compiled.
+    let short = Storage::from_slice(&[1.0f64, 2.0, 3.0]).unwrap();
+    let out = run_full(&backend, &k, &short, DType::F64);
+    assert_eq!(out.as_slice::<f64>().unwrap()[0], 6.0);
+    assert!(!compiled.split_compiled());
+    assert_eq!(backend.stats().split_entries_compiled, 0);
+    let n = 300_000;
+    let data: Vec<f64> = (0..n).map(|i| (i % 10) as f64).collect();
+    let expected: f64 = data.iter().sum();
+    let x = Storage::from_slice(&data).unwrap();
+    let barrier = std::sync::Barrier::new(2);
+    let results: Vec<f64> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..2)
+            .map(|_| {
+                s.spawn(|| {
+                    let g = LaunchGeometry {
+                        dims: vec![n],
+                        params: vec![layout(0, vec![1]), layout(0, vec![0])],
+                    };
+                    let mut out = Storage::zeroed(DType::F64, 1).unwrap();
+                    barrier.wait();
+                    backend
+                        .launch_compiled(
+                            &compiled,
+                            &g,
+                            &mut [LaunchBuffer::Read(&x), LaunchBuffer::Write(&mut out)],
+                        )
+                        .unwrap();
+                    out.as_slice::<f64>().unwrap()[0]
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(results, vec![expected, expected]);
+    assert!(compiled.split_compiled());
+    let after = backend.stats();
+    assert_eq!(after.kernels_compiled, stats.kernels_compiled);
+    assert_eq!(
+        after.split_entries_compiled,
+        stats.split_entries_compiled + 1
+    );
+    assert!(after.compile_time > stats.compile_time);
+}
