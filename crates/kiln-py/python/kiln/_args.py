@@ -6,6 +6,7 @@ non-negative ints, axes as None or lists of ints, arrays checked to be ``kiln.Ar
 
 from __future__ import annotations
 
+import math
 import operator
 
 from ._array import Array
@@ -33,6 +34,9 @@ def shape(value: object) -> list[int]:
     out = [integer(d, "shape entries") for d in dims]
     if any(d < 0 for d in out):
         raise ValueError(f"negative dimensions are not allowed, got shape {tuple(out)}")
+    if math.prod(out) >= 2**63:
+        # The element count must fit the index arithmetic of kiln's shapes (a Rust usize).
+        raise MemoryError(f"shape {tuple(out)} has more elements than kiln can index")
     return out
 
 
