@@ -71,6 +71,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             Storage::from_slice(&f64s)?,
         ),
     ];
+    // Cold costs: a fresh backend (JIT module + thread pool), then each kernel's first compile.
+    for _ in 0..3 {
+        let t = Instant::now();
+        let backend = CpuBackend::with_threads(2)?;
+        let new = t.elapsed();
+        let mut line = format!("cold: backend {:.3} ms", new.as_secs_f64() * 1e3);
+        for (name, k, _) in &cases {
+            let t = Instant::now();
+            backend.compile(k)?;
+            line += &format!(", compile {name} {:.3} ms", t.elapsed().as_secs_f64() * 1e3);
+        }
+        println!("{line}");
+    }
     if std::env::args().any(|a| a == "--clif") {
         println!("{}", CpuBackend::with_threads(1)?.clif_text(&cases[0].1)?);
         return Ok(());
