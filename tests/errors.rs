@@ -146,6 +146,23 @@ fn a_failed_call_leaves_operands_untouched() {
 }
 
 #[test]
+fn shapes_whose_size_overflows_fail_at_the_call() {
+    assert_eq!(
+        kind(kiln::ones(&[1 << 40, 1 << 40], DType::F32)),
+        PythonKind::MemoryError
+    );
+    let x = arr(&[4]);
+    assert_eq!(
+        kind(x.broadcast_to(&[1 << 40, 1 << 40, 4])),
+        PythonKind::MemoryError
+    );
+    assert_eq!(
+        kind(kiln::eye(1 << 40, Some(1 << 40), 0, DType::F64)),
+        PythonKind::MemoryError
+    );
+}
+
+#[test]
 fn huge_allocations_are_memory_errors_not_aborts() {
     let big = kiln::zeros(&[1 << 40, 1 << 22], DType::F64).and_then(|z| z.eval().map(|_| ()));
     match big {

@@ -503,6 +503,24 @@ pub struct TypeInfo {
 
 /// Checks an op against its operands and returns the result's dtype and shape.
 pub fn infer(op: &Op, operands: &[(DType, &Shape)]) -> Result<TypeInfo, IrError> {
+    let t = infer_unchecked(op, operands)?;
+    // No node may describe more bytes than an allocation can hold: such shapes are rejected
+    // here, when the node is built, rather than overflowing index arithmetic later.
+    let bytes = t
+        .shape
+        .checked_numel()
+        .and_then(|n| n.checked_mul(t.dtype.size_bytes()))
+        .filter(|&b| b <= isize::MAX as usize);
+    if bytes.is_none() {
+        return Err(IrError::TooLarge(format!(
+            "an array of shape {} and dtype {}",
+            t.shape, t.dtype
+        )));
+    }
+    Ok(t)
+}
+
+fn infer_unchecked(op: &Op, operands: &[(DType, &Shape)]) -> Result<TypeInfo, IrError> {
     if operands.len() != op.arity() {
         return Err(IrError::Arity {
             op: op.to_string(),
@@ -875,6 +893,15 @@ mod tests {
             len: 4,
         }]);
         assert!(infer(&bad, &[(DType::I32, &x)]).is_err());
+    }
+
+    #[test]
+    fn shapes_too_large_to_allocate_are_rejected() {
+        let huge = Op::Full(Scalar::F64(1.0), s(&[1 << 40, 1 << 40]));
+        assert!(matches!(infer(&huge, &[]), Err(IrError::TooLarge(_))));
+        let bytes = Op::Full(Scalar::F64(1.0), s(&[1 << 31, 1 << 31]));
+        assert!(matches!(infer(&bytes, &[]), Err(IrError::TooLarge(_))));
+        assert!(infer(&Op::Full(Scalar::F64(1.0), s(&[usize::MAX, 0])), &[]).is_ok());
     }
 
     #[test]

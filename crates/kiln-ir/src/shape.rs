@@ -32,13 +32,22 @@ impl Shape {
         }
         self.0.iter().fold(1usize, |acc, &d| acc.saturating_mul(d))
     }
-    /// Row-major (C order) strides in elements.
+    /// The number of elements, or `None` if it overflows `usize`.
+    pub fn checked_numel(&self) -> Option<usize> {
+        if self.0.contains(&0) {
+            return Some(0);
+        }
+        self.0.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d))
+    }
+
+    /// Row-major (C order) strides in elements. Saturates instead of overflowing: shapes too
+    /// large to allocate are rejected by `op::infer` and by `Storage`, never strided.
     pub fn contiguous_strides(&self) -> Vec<isize> {
         let mut strides = vec![0isize; self.rank()];
         let mut acc = 1isize;
         for (s, &d) in strides.iter_mut().zip(&self.0).rev() {
             *s = acc;
-            acc *= d.max(1) as isize;
+            acc = acc.saturating_mul(d.max(1).min(isize::MAX as usize) as isize);
         }
         strides
     }
