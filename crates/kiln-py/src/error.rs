@@ -1,9 +1,12 @@
 //! The boundary between kiln's typed errors and Python exceptions.
 //!
-//! Invariant: every call into the facade goes through `run` (or `run_array`), which releases the
-//! GIL while kiln builds, optimises, compiles or executes, maps a `KilnError` onto the exception
-//! class named by `KilnError::python_kind`, and turns a panic (a kiln bug) into a `RuntimeError`,
-//! so no `PanicException` ever reaches a user.
+//! Invariant: every call into the facade goes through `run` or `run_array`, which map a
+//! `KilnError` onto the exception class named by `KilnError::python_kind` and turn a panic (a
+//! kiln bug) into a `RuntimeError`, so no `PanicException` ever reaches a user. `run` releases the
+//! GIL (evaluation: optimise, compile, execute, copy out); `run_array` keeps it, because building
+//! a lazy node is a type check and an allocation (well under a microsecond) and never blocks on
+//! anything that waits for the GIL, while releasing and re-taking the GIL would cost more than
+//! the work itself.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -31,19 +34,24 @@ where
     F: FnOnce() -> kiln::Result<T> + Send,
     T: Send,
 {
-    match py.detach(|| catch_unwind(AssertUnwindSafe(f))) {
+    caught(py.detach(|| catch_unwind(AssertUnwindSafe(f))))
+}
+
+/// Builds a lazy array with the GIL held (see the module invariant) and panics caught. Only for
+/// graph-building facade calls, which never evaluate.
+pub(crate) fn run_array<F>(_py: Python<'_>, f: F) -> PyResult<RawArray>
+where
+    F: FnOnce() -> kiln::Result<kiln::Array>,
+{
+    caught(catch_unwind(AssertUnwindSafe(f))).map(RawArray)
+}
+
+fn caught<T>(result: std::thread::Result<kiln::Result<T>>) -> PyResult<T> {
+    match result {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(err)) => Err(to_pyerr(&err)),
         Err(payload) => Err(panic_error(payload.as_ref())),
     }
-}
-
-/// `run` for the common case of a function that returns an array.
-pub(crate) fn run_array<F>(py: Python<'_>, f: F) -> PyResult<RawArray>
-where
-    F: FnOnce() -> kiln::Result<kiln::Array> + Send,
-{
-    run(py, f).map(RawArray)
 }
 
 /// A `RuntimeError` that says a panic happened inside kiln (always a bug to report).

@@ -1,8 +1,9 @@
 //! `kiln._kiln`: the PyO3 extension behind the Python package `kiln` (python/kiln/).
 //!
 //! Invariant: bindings are thin. Each Python-callable function converts its arguments and makes
-//! one facade call through `error::run` (GIL released, panics caught, errors mapped to the
-//! exception `KilnError::python_kind` names). Signatures, defaults, argument normalisation and
+//! one facade call through `error::run` (evaluation: GIL released) or `error::run_array` (graph
+//! building: GIL kept), both with panics caught and errors mapped to the exception
+//! `KilnError::python_kind` names. Signatures, defaults, argument normalisation and
 //! docstrings of the Array API namespace live in Python, as polars does.
 
 mod array;

@@ -125,7 +125,8 @@ impl Array {
     }
     /// Whether the array already holds data (evaluating it again does nothing).
     pub fn is_realized(&self) -> bool {
-        self.realized().is_some()
+        // No clone of the data (`realized()` would copy the view to answer a yes/no question).
+        matches!(&*self.0.lock(), NodeState::Realized(_))
     }
 }
 

@@ -21,6 +21,7 @@ mod creation;
 mod device;
 mod elementwise;
 mod error;
+mod fxhash;
 mod graph;
 mod linalg;
 mod manipulation;

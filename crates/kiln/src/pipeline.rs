@@ -5,7 +5,7 @@
 //!        -> verify -> execute (cranelift kernels, library steps) -> realize the requested nodes
 //! ```
 //!
-//! A plan cache keyed by the program's text and input layouts skips optimising and scheduling
+//! A plan cache keyed by the program's structure and input layouts skips optimising and scheduling
 //! when the same program shape is evaluated again on new data.
 //!
 //! Invariants: only the requested arrays become realized leaves (their inputs are dropped);
@@ -22,6 +22,7 @@ use kiln_opt::{OptConfig, OptReport};
 use kiln_sched::SchedConfig;
 
 use crate::error::{KilnError, Result};
+use crate::fxhash::FxBuild;
 use crate::graph::{Array, NodeState};
 
 /// Options of the pipeline.
@@ -46,9 +47,40 @@ impl Default for Config {
 struct Runtime {
     cpu: CpuBackend,
     config: RwLock<Config>,
-    /// Optimised schedules by program key (see `plan_key`); cleared when it grows past
-    /// `PLAN_CACHE_ENTRIES`.
-    plans: std::sync::Mutex<HashMap<String, std::sync::Arc<Schedule>>>,
+    /// Optimised schedules by the hash of their `PlanKey` (each bucket compared exactly);
+    /// cleared when it grows past `PLAN_CACHE_ENTRIES`.
+    plans: std::sync::Mutex<PlanCache>,
+}
+
+/// Plans by `PlanKey::hash_of`; a bucket holds the (rare) keys whose hashes collide.
+#[derive(Default)]
+struct PlanCache {
+    buckets: HashMap<u64, Vec<(PlanKey, std::sync::Arc<Schedule>)>, FxBuild>,
+    len: usize,
+}
+
+impl PlanCache {
+    fn get(
+        &self,
+        hash: u64,
+        program: &Program,
+        config: &Config,
+    ) -> Option<std::sync::Arc<Schedule>> {
+        self.buckets
+            .get(&hash)?
+            .iter()
+            .find(|(key, _)| key.matches(program, config))
+            .map(|(_, schedule)| schedule.clone())
+    }
+
+    fn insert(&mut self, hash: u64, key: PlanKey, schedule: std::sync::Arc<Schedule>) {
+        if self.len >= PLAN_CACHE_ENTRIES {
+            self.buckets.clear();
+            self.len = 0;
+        }
+        self.buckets.entry(hash).or_default().push((key, schedule));
+        self.len += 1;
+    }
 }
 
 static PLAN_HITS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
@@ -75,18 +107,65 @@ pub fn plan_cache_stats() -> PlanCacheStats {
 /// Most plans kept in memory before the cache is cleared.
 const PLAN_CACHE_ENTRIES: usize = 4096;
 
-/// The identity of a plan: the program's text (ops, attributes, constants, dtypes, shapes), each
-/// input's view (strides and offset decide the kernels' layouts) and the options that change
-/// the optimiser's output. Equal keys give identical schedules, so one can be reused with the new
-/// program's inputs (the optimiser keeps input slots).
-fn plan_key(program: &Program, config: &Config) -> String {
-    use std::fmt::Write;
-    let mut key = program.to_string();
-    for input in &program.inputs {
-        let _ = write!(key, "{:?}/{};", input.view.strides, input.view.offset);
+/// The identity of a plan: the program's nodes (ops, attributes, constants, dtypes, shapes) and
+/// outputs, each input's view (strides and offset decide the kernels' layouts) and the options
+/// that change the optimiser's output. Equal keys give identical schedules, so one can be reused
+/// with the new program's inputs (the optimiser keeps input slots). Compared structurally (no
+/// text is formatted): a lookup hashes and compares the program in place, and only a miss
+/// copies it into a key.
+#[derive(PartialEq, Eq, Hash)]
+struct PlanKey {
+    nodes: Vec<kiln_ir::Node>,
+    outputs: Vec<NodeId>,
+    layouts: Vec<(Vec<isize>, usize)>,
+    optimize: bool,
+    fast_math: bool,
+}
+
+impl PlanKey {
+    fn of(program: &Program, config: &Config) -> PlanKey {
+        PlanKey {
+            nodes: program.nodes.clone(),
+            outputs: program.outputs.clone(),
+            layouts: program
+                .inputs
+                .iter()
+                .map(|i| (i.view.strides.clone(), i.view.offset))
+                .collect(),
+            optimize: config.optimize,
+            fast_math: config.opt.fast_math,
+        }
     }
-    let _ = write!(key, "opt={} fast={}", config.optimize, config.opt.fast_math);
-    key
+
+    /// The hash `PlanKey::of(program, config)` would have, computed without building it.
+    fn hash_of(program: &Program, config: &Config) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = crate::fxhash::FxHasher::default();
+        program.nodes.hash(&mut h);
+        program.outputs.hash(&mut h);
+        program.inputs.len().hash(&mut h);
+        for i in &program.inputs {
+            (&i.view.strides, i.view.offset).hash(&mut h);
+        }
+        (config.optimize, config.opt.fast_math).hash(&mut h);
+        h.finish()
+    }
+
+    /// Whether this key is `PlanKey::of(program, config)`.
+    fn matches(&self, program: &Program, config: &Config) -> bool {
+        self.optimize == config.optimize
+            && self.fast_math == config.opt.fast_math
+            && self.nodes == program.nodes
+            && self.outputs == program.outputs
+            && self.layouts.len() == program.inputs.len()
+            && self
+                .layouts
+                .iter()
+                .zip(&program.inputs)
+                .all(|((strides, offset), i)| {
+                    *strides == i.view.strides && *offset == i.view.offset
+                })
+    }
 }
 
 static RUNTIME: OnceLock<std::result::Result<Runtime, String>> = OnceLock::new();
@@ -97,7 +176,7 @@ fn runtime() -> Result<&'static Runtime> {
             .map(|cpu| Runtime {
                 cpu,
                 config: RwLock::new(Config::default()),
-                plans: std::sync::Mutex::new(HashMap::new()),
+                plans: std::sync::Mutex::new(PlanCache::default()),
             })
             .map_err(|e| e.to_string())
     });
@@ -136,7 +215,7 @@ struct Collected {
 /// graphs are fine). Realized nodes become `Input`s; shared sub-graphs appear once.
 fn collect(arrays: &[&Array]) -> Result<Collected> {
     let mut program = Program::new();
-    let mut ids: HashMap<u64, NodeId> = HashMap::new();
+    let mut ids: HashMap<u64, NodeId, FxBuild> = HashMap::default();
     let mut pending = Vec::new();
     for root in arrays {
         let mut stack: Vec<(Array, bool)> = vec![((*root).clone(), false)];
@@ -153,7 +232,19 @@ fn collect(arrays: &[&Array]) -> Result<Collected> {
                 NodeState::Pending { op, inputs } => {
                     if expanded {
                         let operands: Vec<NodeId> = inputs.iter().map(|i| ids[&i.0.id]).collect();
-                        let id = program.add(op.clone(), operands)?;
+                        // The node's type was inferred when it was built; `run` verifies the
+                        // whole program (inferring again) before anything executes.
+                        program.nodes.push(kiln_ir::Node {
+                            op: op.clone(),
+                            inputs: operands,
+                            dtype: a.0.dtype,
+                            shape: a.0.shape.clone(),
+                        });
+                        let id = NodeId(u32::try_from(program.nodes.len() - 1).map_err(|_| {
+                            KilnError::Invalid(kiln_ir::IrError::Verify(
+                                "program has more than u32::MAX nodes".into(),
+                            ))
+                        })?);
                         ids.insert(a.0.id, id);
                     } else {
                         let inputs = inputs.clone();
@@ -244,7 +335,7 @@ impl Explain {
 }
 
 /// Runs the pipeline on a collected program; returns the outputs and the explanation. Without
-/// text, a plan for an identical program (see `plan_key`) is reused from the plan cache.
+/// text, a plan for an identical program (see `PlanKey`) is reused from the plan cache.
 fn run(program: &Program, want_text: bool) -> Result<(Vec<Realized>, Explain)> {
     let rt = runtime()?;
     let config = config()?;
@@ -256,13 +347,12 @@ fn run(program: &Program, want_text: bool) -> Result<(Vec<Realized>, Explain)> {
     };
     program.verify()?;
     if !want_text {
-        let key = plan_key(program, &config);
+        let hash = PlanKey::hash_of(program, &config);
         let cached = rt
             .plans
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .get(&key)
-            .cloned();
+            .get(hash, program, &config);
         if let Some(schedule) = cached {
             PLAN_HITS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             lap("plan cache hit", &mut timings);
@@ -276,11 +366,9 @@ fn run(program: &Program, want_text: bool) -> Result<(Vec<Realized>, Explain)> {
         schedule.verify(&optimized.inputs)?;
         let schedule = std::sync::Arc::new(schedule);
         {
+            let key = PlanKey::of(program, &config);
             let mut plans = rt.plans.lock().unwrap_or_else(|p| p.into_inner());
-            if plans.len() >= PLAN_CACHE_ENTRIES {
-                plans.clear();
-            }
-            plans.insert(key, schedule.clone());
+            plans.insert(hash, key, schedule.clone());
         }
         lap("optimise+schedule", &mut timings);
         let outputs = rt.cpu.execute(&schedule, &optimized.inputs)?;
