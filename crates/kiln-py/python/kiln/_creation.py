@@ -102,7 +102,11 @@ def eye(n_rows, n_cols=None, /, *, k=0, dtype=None, device=None) -> Array:
     n_cols = None if n_cols is None else operator.index(n_cols)
     if n_rows < 0 or (n_cols is not None and n_cols < 0):
         raise ValueError("eye needs non-negative sizes")
-    return _wrap(_kiln.eye(n_rows, n_cols, operator.index(k), _default(dtype, float64)))
+    # A diagonal beyond the matrix selects nothing, so any k past the edges means the same as
+    # the edge itself; clamping keeps huge Python ints within what the extension accepts.
+    k = operator.index(k)
+    k = max(-n_rows, min(k, n_rows if n_cols is None else n_cols))
+    return _wrap(_kiln.eye(n_rows, n_cols, k, _default(dtype, float64)))
 
 
 def full(shape, fill_value, *, dtype=None, device=None) -> Array:
