@@ -17,3 +17,20 @@ def test_eye_accepts_diagonals_beyond_any_int64():
     assert kiln.eye(0, k=2**63).shape == (0, 0)
     np.testing.assert_array_equal(np.asarray(kiln.eye(3, 4, k=4)), np.eye(3, 4, k=4))
     np.testing.assert_array_equal(np.asarray(kiln.eye(3, k=-3)), np.eye(3, k=-3))
+
+
+def test_asarray_copy_gives_a_handle_that_inplace_operators_do_not_share():
+    # array-api-tests checks in-place operators as `y = asarray(x, copy=True); y //= x2`; the
+    # copy used to be the same handle, so the in-place update leaked into x.
+    x = kiln.asarray([6.0, 1.0], dtype=kiln.float32)
+    y = kiln.asarray(x, copy=True)
+    assert y is not x
+    y //= 2.0
+    np.testing.assert_array_equal(np.asarray(x), [6.0, 1.0])
+    np.testing.assert_array_equal(np.asarray(y), [3.0, 0.0])
+    z = kiln.asarray(x, copy=False)
+    assert z is x
+    assert kiln.asarray(x, dtype=kiln.float32, copy=True) is not x
+    with pytest.raises(ValueError):
+        kiln.asarray(x, dtype=kiln.float64, copy=False)
+    assert kiln.asarray(x, dtype=kiln.float64).dtype == kiln.float64

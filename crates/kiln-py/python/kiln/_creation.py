@@ -55,7 +55,13 @@ def asarray(obj, /, *, dtype=None, device=None, copy=None) -> Array:
     _check_device(device)
     name = _dtype_name(dtype)
     if isinstance(obj, Array):
-        return obj if name is None else _wrap(_kiln.astype(obj._raw, name))
+        if name is not None and name != obj.dtype.name:
+            if copy is False:
+                raise ValueError("asarray(copy=False) cannot change the dtype without a copy")
+            return _wrap(_kiln.astype(obj._raw, name))
+        # In-place operators rebind a handle to a new node, so a copy is a new handle on the
+        # same immutable node: later `y += 1` must not change the array asarray was given.
+        return _wrap(obj._raw) if copy else obj
     if copy is False:
         raise ValueError("asarray(copy=False): kiln must copy data that is not a kiln array")
     if isinstance(obj, _SCALAR_TYPES):
