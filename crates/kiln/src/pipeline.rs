@@ -214,8 +214,11 @@ struct Collected {
 /// Builds the program for `arrays` by an explicit-stack depth-first walk (no recursion, so deep
 /// graphs are fine). Realized nodes become `Input`s; shared sub-graphs appear once.
 fn collect(arrays: &[&Array]) -> Result<Collected> {
+    // Sized for a typical small expression so that it does not grow (rehash) while walking.
     let mut program = Program::new();
-    let mut ids: HashMap<u64, NodeId, FxBuild> = HashMap::default();
+    program.nodes.reserve(64);
+    let mut ids: HashMap<u64, NodeId, FxBuild> =
+        HashMap::with_capacity_and_hasher(64, FxBuild::default());
     let mut pending = Vec::new();
     for root in arrays {
         let mut stack: Vec<(Array, bool)> = vec![((*root).clone(), false)];
