@@ -34,3 +34,34 @@ def test_asarray_copy_gives_a_handle_that_inplace_operators_do_not_share():
     with pytest.raises(ValueError):
         kiln.asarray(x, dtype=kiln.float64, copy=False)
     assert kiln.asarray(x, dtype=kiln.float64).dtype == kiln.float64
+
+
+@pytest.mark.parametrize(
+    "shape, reps",
+    [((), (2,)), ((3,), (2,)), ((2, 3), (2, 1)), ((2, 3), (3,)), ((2,), (2, 0, 3)), ((0, 2), (2, 2))],
+)
+def test_tile_matches_numpy(shape, reps):
+    values = np.arange(int(np.prod(shape)), dtype=np.int32).reshape(shape)
+    out = kiln.tile(kiln.asarray(values), reps)
+    np.testing.assert_array_equal(np.asarray(out), np.tile(values, reps))
+    assert out.dtype == kiln.int32
+
+
+@pytest.mark.parametrize("axis", [None, 0, 1, -1])
+@pytest.mark.parametrize("count", [0, 1, 3])
+def test_repeat_with_an_integer_count_matches_numpy(axis, count):
+    values = np.arange(6, dtype=np.float32).reshape(2, 3)
+    out = kiln.repeat(kiln.asarray(values), count, axis=axis)
+    np.testing.assert_array_equal(np.asarray(out), np.repeat(values, count, axis=axis))
+
+
+def test_repeat_with_per_element_counts_matches_numpy():
+    values = np.arange(6, dtype=np.int16).reshape(2, 3)
+    counts = np.array([2, 0, 1])
+    out = kiln.repeat(kiln.asarray(values), kiln.asarray(counts), axis=1)
+    np.testing.assert_array_equal(np.asarray(out), np.repeat(values, counts, axis=1))
+    assert out.dtype == kiln.int16
+    with pytest.raises(ValueError):
+        kiln.repeat(kiln.asarray(values), -1)
+    with pytest.raises(TypeError):
+        kiln.repeat(kiln.asarray(values), kiln.asarray([1.0, 2.0, 3.0]), axis=1)

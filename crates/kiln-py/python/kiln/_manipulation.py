@@ -21,8 +21,10 @@ __all__ = [
     "flip",
     "moveaxis",
     "permute_dims",
+    "repeat",
     "reshape",
     "squeeze",
+    "tile",
     "unstack",
 ]
 
@@ -112,3 +114,53 @@ def unstack(x, /, *, axis=0) -> tuple[Array, ...]:
         raise IndexError(f"axis {axis} is out of bounds for an array of {x.ndim} dimensions")
     moved = moveaxis(x, axis, 0)
     return tuple(moved[i] for i in range(moved.shape[0]))
+
+
+def tile(x, repetitions, /) -> Array:
+    """``x`` repeated ``repetitions[i]`` times along each axis ``i`` (a lazy broadcast)."""
+    _check_array(x, "tile")
+    reps = [_integer(r, "repetitions") for r in repetitions]
+    if any(r < 0 for r in reps):
+        raise ValueError(f"tile needs non-negative repetitions, got {tuple(reps)}")
+    rank = max(x.ndim, len(reps))
+    reps = [1] * (rank - len(reps)) + reps
+    dims = [1] * (rank - x.ndim) + list(x.shape)
+    # Interleave a broadcast axis before each axis: [r0, d0, r1, d1, ...] flattens to the tiling.
+    spread = [n for d in dims for n in (1, d)]
+    target = [n for r, d in zip(reps, dims) for n in (r, d)]
+    raw = _kiln.broadcast_to(_kiln.reshape(x._raw, spread), target)
+    return _wrap(_kiln.reshape(raw, [r * d for r, d in zip(reps, dims)]))
+
+
+def repeat(x, repeats, /, *, axis=None) -> Array:
+    """Each element of ``x`` repeated ``repeats`` times along ``axis`` (of the flattened array
+    if None). An integer count is a lazy broadcast; per-element counts (an array) give a
+    data-dependent shape, so ``x`` and ``repeats`` are evaluated first.
+    """
+    _check_array(x, "repeat")
+    if axis is None:
+        x = reshape(x, (-1,))
+        axis = 0
+    axis = _integer(axis, "axis")
+    if not -x.ndim <= axis < x.ndim:
+        raise IndexError(f"axis {axis} is out of bounds for an array of {x.ndim} dimensions")
+    axis %= x.ndim
+    if isinstance(repeats, Array):
+        if repeats.dtype.kind not in ("signed integer", "unsigned integer"):
+            raise TypeError(f"repeat needs integer repeats, got {repeats.dtype.name}")
+        import numpy as np
+
+        from ._creation import asarray
+
+        counts = np.asarray(repeats)
+        if (counts < 0).any():
+            raise ValueError("repeat needs non-negative repeats")
+        return asarray(np.repeat(np.asarray(x), counts, axis=axis), dtype=x.dtype)
+    count = _integer(repeats, "repeats")
+    if count < 0:
+        raise ValueError(f"repeat needs non-negative repeats, got {count}")
+    shape = list(x.shape)
+    spread = shape[: axis + 1] + [1] + shape[axis + 1 :]
+    target = shape[: axis + 1] + [count] + shape[axis + 1 :]
+    raw = _kiln.broadcast_to(_kiln.reshape(x._raw, spread), target)
+    return _wrap(_kiln.reshape(raw, shape[:axis] + [shape[axis] * count] + shape[axis + 1 :]))
