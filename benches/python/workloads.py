@@ -282,7 +282,7 @@ def main() -> None:
         print()
         print(
             "Ratios are peer time / kiln time (above 1x: kiln is faster). GB/s counts each input "
-            "read once and the output written once over kiln's time, against the 2-thread copy "
+            "read once and the output written once over kiln's time, against the larger copy "
             "bandwidth; W1 and W4 are compute-bound, so bandwidth is not their limit. "
             "At 1e6 elements the data fits in L3 (percentages above 100% are cache)."
         )
