@@ -21,7 +21,6 @@ mod creation;
 mod device;
 mod elementwise;
 mod error;
-mod fxhash;
 mod graph;
 mod linalg;
 mod manipulation;

@@ -22,8 +22,8 @@ use kiln_opt::{OptConfig, OptReport};
 use kiln_sched::SchedConfig;
 
 use crate::error::{KilnError, Result};
-use crate::fxhash::FxBuild;
 use crate::graph::{Array, NodeState};
+use rustc_hash::{FxBuildHasher as FxBuild, FxHasher};
 
 /// Options of the pipeline.
 #[derive(Clone, Debug)]
@@ -140,7 +140,7 @@ impl PlanKey {
     /// The hash `PlanKey::of(program, config)` would have, computed without building it.
     fn hash_of(program: &Program, config: &Config) -> u64 {
         use std::hash::{Hash, Hasher};
-        let mut h = crate::fxhash::FxHasher::default();
+        let mut h = FxHasher::default();
         program.nodes.hash(&mut h);
         program.outputs.hash(&mut h);
         program.inputs.len().hash(&mut h);
@@ -217,8 +217,7 @@ fn collect(arrays: &[&Array]) -> Result<Collected> {
     // Sized for a typical small expression so that it does not grow (rehash) while walking.
     let mut program = Program::new();
     program.nodes.reserve(64);
-    let mut ids: HashMap<u64, NodeId, FxBuild> =
-        HashMap::with_capacity_and_hasher(64, FxBuild::default());
+    let mut ids: HashMap<u64, NodeId, FxBuild> = HashMap::with_capacity_and_hasher(64, FxBuild);
     let mut pending = Vec::new();
     for root in arrays {
         let mut stack: Vec<(Array, bool)> = vec![((*root).clone(), false)];

@@ -44,13 +44,33 @@ def _binary(function, x1: object, x2: object) -> Array:
     return _wrap(function(_operand(x1), _operand(x2)))
 
 
+def _raw_operand(other: object) -> object:
+    """The extension operand of an operator's other side, or ``None`` if the type is foreign.
+
+    The hot path of every operator: an exact-type check first (the common case), then the same
+    acceptance rules as before (kiln arrays and their subclasses, Python scalars and their
+    subclasses such as ``numpy.float64``).
+    """
+    kind = type(other)
+    if kind is Array:
+        return other._raw
+    if kind in _SCALAR_TYPES or isinstance(other, _SCALAR_TYPES):
+        return other
+    if isinstance(other, Array):
+        return other._raw
+    return None
+
+
 def _forward(function):
     """An operator method ``self op other`` (NotImplemented for unknown operand types)."""
 
     def method(self, other):
-        if not isinstance(other, (Array, *_SCALAR_TYPES)):
+        raw = _raw_operand(other)
+        if raw is None:
             return NotImplemented
-        return _wrap(function(self._raw, _operand(other)))
+        array = object.__new__(Array)
+        array._raw = function(self._raw, raw)
+        return array
 
     return method
 
@@ -59,9 +79,12 @@ def _reflected(function):
     """A reflected operator method ``other op self``."""
 
     def method(self, other):
-        if not isinstance(other, (Array, *_SCALAR_TYPES)):
+        raw = _raw_operand(other)
+        if raw is None:
             return NotImplemented
-        return _wrap(function(_operand(other), self._raw))
+        array = object.__new__(Array)
+        array._raw = function(raw, self._raw)
+        return array
 
     return method
 
@@ -70,9 +93,10 @@ def _inplace(function):
     """An in-place operator: rebinds this handle to ``self op other`` (dtype and shape kept)."""
 
     def method(self, other):
-        if not isinstance(other, (Array, *_SCALAR_TYPES)):
+        raw = _raw_operand(other)
+        if raw is None:
             return NotImplemented
-        result = function(self._raw, _operand(other))
+        result = function(self._raw, raw)
         if result.dtype != self._raw.dtype:
             raise TypeError(
                 f"in-place operation would change dtype {self._raw.dtype} to {result.dtype}"
