@@ -6,6 +6,8 @@
 //!   dtype; this is what keeps generated code's addresses in bounds;
 //! - parallel chunks write disjoint outer points; a launch whose written layouts may overlap
 //!   runs on one thread, in order;
+//! - a `PreparedSchedule` runs only on inputs whose count, dtypes and views equal those it was
+//!   verified with and whose storages are long enough for every binding (see its invariant);
 //! - temporaries are fresh zeroed storages, written only by their producing step while it
 //!   owns them exclusively, dropped after their last reader unless they back an output.
 
@@ -16,8 +18,8 @@ use crate::combine::combine_partials;
 use crate::error::CpuError;
 use crate::library;
 use kiln_ir::{
-    Access, BufferRef, IrError, Kernel, LaunchGeometry, ParamRole, Realized, Schedule, Shape, Step,
-    Storage, View,
+    Access, BufferRef, DType, IrError, Kernel, LaunchGeometry, LibraryStep, Operand, ParamRole,
+    Realized, Schedule, Shape, Step, Storage, View,
 };
 use rayon::prelude::*;
 use std::sync::Arc;
@@ -246,33 +248,239 @@ impl CpuBackend {
     }
 }
 
-/// Runs a schedule (see `CpuBackend::execute`).
+/// Which temporaries each step may free: the last step reading each one, and whether it backs
+/// an output (then it lives to the end). Depends only on the schedule.
+#[derive(Debug)]
+struct Liveness {
+    last_use: Vec<Option<usize>>,
+    is_output: Vec<bool>,
+}
+
+impl Liveness {
+    fn of(s: &Schedule) -> Liveness {
+        let n_temps = s.buffers.len();
+        let mut last_use = vec![None::<usize>; n_temps];
+        for (i, step) in s.steps.iter().enumerate() {
+            for r in step.reads() {
+                if let BufferRef::Temp(t) = r
+                    && t < n_temps
+                {
+                    last_use[t] = Some(i);
+                }
+            }
+        }
+        let mut is_output = vec![false; n_temps];
+        for o in &s.outputs {
+            if let BufferRef::Temp(t) = o.buffer
+                && t < n_temps
+            {
+                is_output[t] = true;
+            }
+        }
+        Liveness {
+            last_use,
+            is_output,
+        }
+    }
+}
+
+/// The compiled kernel of every kernel step (None for library steps), in step order.
+fn resolve_kernels(
+    backend: &CpuBackend,
+    s: &Schedule,
+) -> Result<Vec<Option<Arc<CompiledKernel>>>, CpuError> {
+    s.steps
+        .iter()
+        .map(|step| match step {
+            Step::Kernel(ks) => backend.compile(&ks.kernel).map(Some),
+            Step::Library(_) => Ok(None),
+        })
+        .collect()
+}
+
+/// What a prepared schedule requires of input `i`: the layout it was prepared for, and the
+/// fewest storage elements that keep every binding of the input in bounds.
+#[derive(Clone, Debug)]
+struct InputSpec {
+    dtype: DType,
+    view: View,
+    min_len: usize,
+}
+
+/// A schedule verified once against the inputs it was prepared with, with every kernel step's
+/// compiled kernel resolved (see `CpuBackend::prepare`).
+///
+/// Invariant: `schedule` passed `Schedule::verify` on inputs that had, for each `i`,
+/// `inputs[i].dtype`, and a storage of at least `inputs[i].min_len` elements; `min_len` is the
+/// largest element index + 1 any kernel parameter, library operand or output bound to input `i`
+/// reaches. `Schedule::verify` depends on an input only through its dtype and through
+/// `View::fits(len)` of those bindings, which holds for every `len >= min_len` once it held
+/// for some `len` (its other conditions, rank and a non-negative lowest index, do not depend on
+/// `len`). So inputs with the same count and dtypes and storages of at least `min_len` elements
+/// pass `verify` too, without re-running it.
+#[derive(Debug)]
+pub struct PreparedSchedule {
+    schedule: Schedule,
+    kernels: Vec<Option<Arc<CompiledKernel>>>,
+    liveness: Liveness,
+    inputs: Vec<InputSpec>,
+}
+
+impl PreparedSchedule {
+    pub fn schedule(&self) -> &Schedule {
+        &self.schedule
+    }
+}
+
+/// The fewest storage elements input `i` needs for every binding of the schedule to it.
+fn min_len_of_input(s: &Schedule, i: usize) -> usize {
+    let mut need = 0usize;
+    let mut cover = |v: &View| {
+        if let Some((_, hi)) = v.extent() {
+            need = need.max(usize::try_from(hi).map_or(0, |h| h.saturating_add(1)));
+        }
+    };
+    for step in &s.steps {
+        match step {
+            Step::Kernel(ks) => {
+                for (p, (buf, layout)) in ks.buffers.iter().zip(&ks.geometry.params).enumerate() {
+                    if *buf == BufferRef::Input(i) {
+                        let dims = param_dims(&ks.kernel, &ks.geometry, p);
+                        let n = dims.len().min(layout.strides.len());
+                        cover(&View {
+                            shape: Shape::from(dims),
+                            strides: layout.strides[..n].to_vec(),
+                            offset: layout.offset,
+                        });
+                    }
+                }
+            }
+            Step::Library(l) => {
+                let operands: Vec<&Operand> = match l {
+                    LibraryStep::MatMul { a, b, .. } => vec![a, b],
+                    LibraryStep::Scan { input, .. } => vec![input],
+                };
+                for o in operands {
+                    if o.buffer == BufferRef::Input(i) {
+                        cover(&o.view);
+                    }
+                }
+            }
+        }
+    }
+    for o in &s.outputs {
+        if o.buffer == BufferRef::Input(i) {
+            cover(&o.view);
+        }
+    }
+    need
+}
+
+/// Verifies a schedule and resolves its kernels (see `CpuBackend::prepare`).
+pub fn prepare(
+    backend: &CpuBackend,
+    s: &Schedule,
+    inputs: &[Realized],
+) -> Result<PreparedSchedule, CpuError> {
+    s.verify(inputs)?;
+    let kernels = resolve_kernels(backend, s)?;
+    let specs = inputs
+        .iter()
+        .enumerate()
+        .map(|(i, r)| InputSpec {
+            dtype: r.dtype(),
+            view: r.view.clone(),
+            min_len: min_len_of_input(s, i),
+        })
+        .collect();
+    Ok(PreparedSchedule {
+        schedule: s.clone(),
+        kernels,
+        liveness: Liveness::of(s),
+        inputs: specs,
+    })
+}
+
+/// Checks that `inputs` are what `p` was prepared for: by the invariant of `PreparedSchedule`,
+/// passing this means they would pass `Schedule::verify` as well.
+fn check_inputs(p: &PreparedSchedule, inputs: &[Realized]) -> Result<(), CpuError> {
+    let fail = |msg: String| {
+        Err(CpuError::Ir(IrError::Verify(format!(
+            "prepared schedule: {msg}"
+        ))))
+    };
+    if inputs.len() != p.inputs.len() {
+        return fail(format!(
+            "{} inputs for a schedule prepared for {}",
+            inputs.len(),
+            p.inputs.len()
+        ));
+    }
+    for (i, (r, spec)) in inputs.iter().zip(&p.inputs).enumerate() {
+        if r.dtype() != spec.dtype {
+            return fail(format!(
+                "input {i} is {} but was prepared as {}",
+                r.dtype(),
+                spec.dtype
+            ));
+        }
+        if r.view != spec.view {
+            return fail(format!(
+                "input {i} has view {:?} but was prepared for {:?}",
+                r.view, spec.view
+            ));
+        }
+        let len = r.storage.len();
+        if !r.view.fits(len) || len < spec.min_len {
+            return fail(format!(
+                "input {i}: storage of {len} elements is too short (needs {})",
+                spec.min_len
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Runs a prepared schedule (see `CpuBackend::execute_prepared`).
+pub fn execute_prepared(
+    backend: &CpuBackend,
+    p: &PreparedSchedule,
+    inputs: &[Realized],
+) -> Result<Vec<Realized>, CpuError> {
+    check_inputs(p, inputs)?;
+    run_steps(backend, &p.schedule, &p.kernels, &p.liveness, inputs)
+}
+
+/// Runs a schedule (see `CpuBackend::execute`): verified and resolved for this one call.
 pub fn execute(
     backend: &CpuBackend,
     s: &Schedule,
     inputs: &[Realized],
 ) -> Result<Vec<Realized>, CpuError> {
     s.verify(inputs)?;
+    let kernels = resolve_kernels(backend, s)?;
+    run_steps(backend, s, &kernels, &Liveness::of(s), inputs)
+}
+
+/// Runs the steps of a schedule that passed `Schedule::verify` on `inputs` (or inputs that
+/// `check_inputs` proved equivalent); `kernels[i]` is step `i`'s compiled kernel.
+fn run_steps(
+    backend: &CpuBackend,
+    s: &Schedule,
+    kernels: &[Option<Arc<CompiledKernel>>],
+    liveness: &Liveness,
+    inputs: &[Realized],
+) -> Result<Vec<Realized>, CpuError> {
     let n_temps = s.buffers.len();
-    // The last step that reads each temporary; outputs keep theirs alive to the end.
-    let mut last_use = vec![None::<usize>; n_temps];
-    for (i, step) in s.steps.iter().enumerate() {
-        for r in step.reads() {
-            if let BufferRef::Temp(t) = r {
-                last_use[t] = Some(i);
-            }
-        }
-    }
-    let mut is_output = vec![false; n_temps];
-    for o in &s.outputs {
-        if let BufferRef::Temp(t) = o.buffer {
-            is_output[t] = true;
-        }
-    }
     let mut temps: Vec<Option<Arc<Storage>>> = vec![None; n_temps];
     for (i, step) in s.steps.iter().enumerate() {
         match step {
             Step::Kernel(ks) => {
+                let Some(Some(compiled)) = kernels.get(i) else {
+                    return Err(CpuError::Internal(format!(
+                        "step {i} has no compiled kernel"
+                    )));
+                };
                 let mut fresh: Vec<(usize, Storage)> = Vec::new();
                 for (p, buf) in ks.kernel.params.iter().zip(&ks.buffers) {
                     if p.access == Access::Write {
@@ -301,7 +509,9 @@ pub fn execute(
                             bufs.push(LaunchBuffer::Read(read_buffer(*buf, inputs, &temps)?));
                         }
                     }
-                    backend.launch(&ks.kernel, &ks.geometry, &mut bufs)?;
+                    // `launch_compiled` validates the geometry and every bound buffer before
+                    // generated code runs, whichever way the schedule was checked.
+                    backend.launch_compiled(compiled, &ks.geometry, &mut bufs)?;
                 }
                 for (t, st) in fresh {
                     temps[t] = Some(Arc::new(st));
@@ -312,13 +522,17 @@ pub fn execute(
                 temps[t] = Some(Arc::new(st));
             }
         }
-        for t in 0..n_temps {
-            let dead = match last_use[t] {
-                Some(last) => last <= i,
+        for ((temp, last_use), is_output) in temps
+            .iter_mut()
+            .zip(&liveness.last_use)
+            .zip(&liveness.is_output)
+        {
+            let dead = match last_use {
+                Some(last) => *last <= i,
                 None => true,
             };
-            if dead && !is_output[t] {
-                temps[t] = None;
+            if dead && !is_output {
+                *temp = None;
             }
         }
     }

@@ -19,6 +19,7 @@ mod jit;
 pub mod library;
 
 pub use error::CpuError;
+pub use exec::PreparedSchedule;
 
 use jit::{EntryPoints, Jit, SplitEntries};
 use kiln_ir::{Kernel, Realized, Schedule};
@@ -187,6 +188,22 @@ impl CpuBackend {
     /// output (a view into the temporary or input storage; no copy).
     pub fn execute(&self, s: &Schedule, inputs: &[Realized]) -> Result<Vec<Realized>, CpuError> {
         exec::execute(self, s, inputs)
+    }
+
+    /// Verifies a schedule against `inputs` once and resolves (compiling if needed) the
+    /// compiled kernel of every kernel step, for repeated `execute_prepared` calls.
+    pub fn prepare(&self, s: &Schedule, inputs: &[Realized]) -> Result<PreparedSchedule, CpuError> {
+        exec::prepare(self, s, inputs)
+    }
+
+    /// Runs a prepared schedule on inputs of the same count, dtypes and views as those it was
+    /// prepared with (any data, storages long enough); anything else is a typed error.
+    pub fn execute_prepared(
+        &self,
+        p: &PreparedSchedule,
+        inputs: &[Realized],
+    ) -> Result<Vec<Realized>, CpuError> {
+        exec::execute_prepared(self, p, inputs)
     }
 
     /// Cranelift IR text of a kernel's entry points (for `explain()`).

@@ -402,3 +402,66 @@ fn invalid_kernels_are_rejected_before_codegen() {
     assert!(matches!(backend.compile(&k), Err(CpuError::Ir(_))));
     assert!(matches!(backend.clif_text(&k), Err(CpuError::Ir(_))));
 }
+
+#[test]
+fn prepared_schedules_match_execute_and_reject_other_layouts() {
+    let backend = CpuBackend::new().unwrap();
+    let mut rng = Rng(21);
+    let d = DType::F32;
+    let (m, k, n) = (6, 5, 4);
+    let s = pipeline(d, m, k, n);
+    let fresh = |rng: &mut Rng| {
+        vec![
+            realized(rng, d, &[m, k]),
+            realized(rng, d, &[m, k]),
+            realized(rng, d, &[n, k]),
+        ]
+    };
+    let prepared = backend.prepare(&s, &fresh(&mut rng)).unwrap();
+    let hits = backend.stats().cache_hits;
+    for _ in 0..3 {
+        let inputs = fresh(&mut rng);
+        let got = backend.execute_prepared(&prepared, &inputs).unwrap();
+        let expected = backend.execute(&s, &inputs).unwrap();
+        assert_eq!(got.len(), expected.len());
+        for (i, (e, g)) in expected.iter().zip(&got).enumerate() {
+            assert_close(e, g, &Tolerance::exact())
+                .unwrap_or_else(|err| panic!("output {i}: {err}"));
+        }
+    }
+    // Each `execute` above looked its two kernels up; the prepared runs did not.
+    assert_eq!(backend.stats().cache_hits, hits + 3 * 2);
+    assert_eq!(backend.stats().kernels_compiled, 2);
+
+    let reject = |inputs: &[Realized], what: &str| match backend.execute_prepared(&prepared, inputs)
+    {
+        Err(CpuError::Ir(_)) => {}
+        other => panic!("{what}: expected a verify error, got {other:?}"),
+    };
+    let good = fresh(&mut rng);
+    let mut other_dtype = good.clone();
+    other_dtype[0] = realized(&mut rng, DType::F64, &[m, k]);
+    reject(&other_dtype, "dtype");
+    let mut other_shape = good.clone();
+    other_shape[1] = realized(&mut rng, d, &[m, k + 1]);
+    reject(&other_shape, "shape");
+    // Same shape and storage length, transposed strides.
+    let mut other_strides = good.clone();
+    other_strides[0] = Realized::with_view(
+        Arc::new(random_storage(&mut rng, d, m * k)),
+        view(&[m, k], &[1, m as isize], 0),
+    )
+    .unwrap();
+    reject(&other_strides, "strides");
+    // Same shape and strides, another offset into a longer storage.
+    let mut other_offset = good.clone();
+    other_offset[2] = Realized::with_view(
+        Arc::new(random_storage(&mut rng, d, n * k + 3)),
+        view(&[n, k], &[k as isize, 1], 3),
+    )
+    .unwrap();
+    reject(&other_offset, "offset");
+    reject(&good[..2], "input count");
+    // The good inputs still run after the rejections.
+    backend.execute_prepared(&prepared, &good).unwrap();
+}
