@@ -243,8 +243,10 @@ fn evaluated_nodes_become_leaves() -> R {
         text.graph
     );
     assert!(text.graph.contains("input#"));
-    // Evaluating twice is a no-op, and several outputs share their sub-graph.
+    // Evaluating twice is a no-op (and explaining a realized array says so), and several
+    // outputs share their sub-graph.
     y.eval()?;
+    assert!(kiln::explain(&[&y])?.graph.contains("already realized"));
     let a = kiln::exp(&x)?;
     let (b, c) = ((&a + 1.0)?, (&a * 3.0)?);
     kiln::eval(&[&b, &c])?;

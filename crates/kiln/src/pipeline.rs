@@ -469,6 +469,11 @@ pub fn eval(arrays: &[&Array]) -> Result<()> {
 /// each kernel, and stage timings.
 pub fn explain(arrays: &[&Array]) -> Result<Explain> {
     let Collected { program, pending } = collect(arrays)?;
+    if pending.is_empty() {
+        let mut nothing = Explain::timings_only(Vec::new());
+        nothing.graph = "(every requested array is already realized: nothing to compute)".into();
+        return Ok(nothing);
+    }
     let (outputs, explain) = run(&program, true)?;
     for (a, r) in pending.iter().zip(outputs) {
         a.realize(r);
