@@ -14,7 +14,7 @@ import numpy as np
 from . import _kiln
 from ._device import CPU, _check_device
 from ._dtypes import DType, _dtype_from_name
-from ._indexing import index_entries
+from ._indexing import index_entries, set_item
 
 _SCALAR_TYPES = (bool, int, float, complex)
 _API_VERSIONS = ("2021.12", "2022.12", "2023.12", "2024.12")
@@ -243,7 +243,11 @@ class Array:
         return _wrap(_kiln.getitem(self._raw, index_entries(key)))
 
     def __setitem__(self, key, value) -> None:
-        raise TypeError("kiln arrays are immutable; build a new array with kiln.where(...)")
+        """``x[key] = value`` for basic keys (ints, slices, ``...``, None): a functional update
+        that rebinds this handle to a new lazy node, like the in-place operators; other handles
+        to the old array keep its values. ``value`` (a scalar or an array broadcastable to
+        ``x[key]``) is cast to x's dtype under the same-kind rules (TypeError otherwise)."""
+        self._raw = set_item(self._raw, key, value, self.dtype.kind)
 
     # ---- unary operators --------------------------------------------------------------------
 

@@ -1,13 +1,20 @@
-"""Normalisation of ``__getitem__`` keys into the entries the Rust extension takes.
+"""Normalisation of ``__getitem__`` keys into the entries the Rust extension takes, and the
+functional ``__setitem__`` built from them.
 
-Invariant: the extension receives a list of ``(code, a, b, step)`` tuples of plain ints and
+Invariants: the extension receives a list of ``(code, a, b, step)`` tuples of plain ints and
 None, with codes shared with ``src/convert.rs`` (0 integer, 1 slice, 2 newaxis, 3 ellipsis);
 anything else is rejected here with ``IndexError``/``TypeError`` before Rust sees it.
+``set_item`` never mutates a node: it returns a new lazy node ``where(mask, placed, x)`` of x's
+shape and dtype, built only from existing graph operations.
 """
 
 from __future__ import annotations
 
 import operator
+
+import numpy as np
+
+from . import _kiln
 
 INDEX, RANGE, NEWAXIS, ELLIPSIS = 0, 1, 2, 3
 
@@ -45,8 +52,184 @@ def index_entries(key: object) -> list[tuple[int, int | None, int | None, int]]:
             if step == 0:
                 raise ValueError("slice step cannot be zero")
             entries.append((RANGE, _slice_part(item.start), _slice_part(item.stop), step))
-        elif isinstance(item, Array):
-            raise IndexError("indexing with arrays (integer or boolean) is not supported yet")
+        elif isinstance(item, (Array, list, np.ndarray)):
+            raise IndexError(
+                "integer-array and boolean-mask indices are not supported yet; "
+                "use ints, slices, `...` and None"
+            )
         else:
             entries.append((INDEX, _integer(item), None, 1))
     return entries
+
+
+# ---- __setitem__ --------------------------------------------------------------------------
+
+_SCALAR_KINDS = {
+    # Python scalar type -> dtype kinds it may be written into (the standard's same-kind rule).
+    bool: ("bool",),
+    int: ("signed integer", "unsigned integer", "real floating", "complex floating"),
+    float: ("real floating", "complex floating"),
+    complex: ("complex floating",),
+}
+
+
+def _per_axis(entries: list, ndim: int) -> list:
+    """The entries with the Ellipsis expanded (and trailing full slices added), so that every
+    entry except NEWAXIS consumes exactly one axis of an ``ndim``-dimensional array."""
+    consuming = sum(1 for e in entries if e[0] in (INDEX, RANGE))
+    if sum(1 for e in entries if e[0] == ELLIPSIS) > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    if consuming > ndim:
+        raise IndexError(f"too many indices: {consuming} for an array of {ndim} dimensions")
+    full = (RANGE, None, None, 1)
+    out = []
+    for entry in entries:
+        if entry[0] == ELLIPSIS:
+            out.extend([full] * (ndim - consuming))
+            consuming = ndim
+        else:
+            out.append(entry)
+    out.extend([full] * (ndim - consuming))
+    return out
+
+
+def _value_raw(value: object, dtype: str, kind: str):
+    """``value`` as a RawArray of ``dtype`` (TypeError when the kinds do not allow the cast)."""
+    from ._array import Array
+
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, Array):
+        source = value._raw.dtype
+        if source != dtype and not _kiln.can_cast(source, dtype):
+            raise TypeError(f"cannot assign an array of dtype {source} into an array of dtype {dtype}")
+        return value._raw if source == dtype else _kiln.astype(value._raw, dtype)
+    for scalar_type in (bool, int, float, complex):  # bool first: it is a subclass of int
+        if isinstance(value, scalar_type):
+            if kind not in _SCALAR_KINDS[scalar_type]:
+                raise TypeError(
+                    f"cannot assign a Python {scalar_type.__name__} into an array of dtype {dtype}"
+                )
+            return _kiln.full([], value, dtype)
+    raise TypeError(
+        f"__setitem__ expects a kiln array or a Python scalar as the value, got {type(value).__name__}"
+    )
+
+
+def _place_axis(raw, axis: int, shape: list, lo: int, step: int, count: int, extent: int):
+    """Lays the ``count`` values along ``axis`` of ``raw`` out on an axis of ``extent`` so that
+    value ``k`` sits at ``lo + k * step`` (step > 0); other positions hold arbitrary values.
+
+    Each value is repeated ``step`` times (a broadcast), so position ``lo + k * step`` of the
+    sequence shifted by ``lo`` holds value ``k``; the shift is a slice of a cyclic tiling.
+    """
+    period = count * step
+    before, after = shape[:axis], shape[axis + 1 :]
+    if step > 1:
+        raw = _kiln.broadcast_to(
+            _kiln.reshape(raw, before + [count, 1] + after), before + [count, step] + after
+        )
+        raw = _kiln.reshape(raw, before + [period] + after)
+    shift = (-lo) % period
+    copies = -(-(shift + extent) // period)
+    if copies > 1:
+        raw = _kiln.broadcast_to(
+            _kiln.reshape(raw, before + [1, period] + after), before + [copies, period] + after
+        )
+        raw = _kiln.reshape(raw, before + [copies * period] + after)
+    key = [(RANGE, None, None, 1)] * axis + [(RANGE, shift, shift + extent, 1)]
+    return _kiln.getitem(raw, key)
+
+
+def _axis_mask(position, lo: int, hi: int, step: int):
+    """Booleans over ``position`` (an int64 arange): True on ``lo, lo + step, ..., <= hi``."""
+    mask = _kiln.logical_and(
+        _kiln.greater_equal(position, lo), _kiln.less_equal(position, hi)
+    )
+    if step > 1:
+        offset = _kiln.remainder(_kiln.subtract(position, lo), step)
+        mask = _kiln.logical_and(mask, _kiln.equal(offset, 0))
+    return mask
+
+
+def set_item(raw, key: object, value: object, kind: str):
+    """The RawArray of ``raw`` with the basic index ``key`` set to ``value`` (same shape and
+    dtype as ``raw``); ``kind`` is the dtype's kind name."""
+    shape = list(raw.shape)
+    dtype = raw.dtype
+    entries = _per_axis(index_entries(key), len(shape))
+    value = _value_raw(value, dtype, kind)
+
+    # The selected region, axis by axis of x: ("int", i) or ("range", range object).
+    region = []  # extents of x[key], in order (NEWAXIS entries give 1)
+    selections = []  # one per axis of x
+    for entry in entries:
+        code, a, b, step = entry
+        if code == NEWAXIS:
+            region.append(1)
+            continue
+        extent = shape[len(selections)]
+        if code == INDEX:
+            if not -extent <= a < extent:
+                raise IndexError(
+                    f"index {a} is out of bounds for axis {len(selections)} with size {extent}"
+                )
+            selections.append(("int", a % extent))
+        else:
+            positions = range(*slice(a, b, step).indices(extent))
+            selections.append(("range", positions))
+            region.append(len(positions))
+
+    # Broadcast the value to the region (leading size-1 axes beyond the region's rank are
+    # dropped, as NumPy does), then give it one axis per axis of x: a NEWAXIS axis has extent 1
+    # and is dropped, an integer index gets an axis of extent 1.
+    vshape = list(value.shape)
+    while len(vshape) > len(region) and vshape[0] == 1:
+        vshape.pop(0)
+    if len(vshape) > len(region) or any(
+        v not in (1, r) for v, r in zip(vshape[::-1], region[::-1])
+    ):
+        raise ValueError(
+            f"could not broadcast a value of shape {tuple(value.shape)} "
+            f"to the indexing result of shape {tuple(region)}"
+        )
+    vshape = [1] * (len(region) - len(vshape)) + vshape
+    if 0 in region:
+        return raw  # nothing is selected
+    laid = []
+    r = 0
+    for entry in entries:
+        if entry[0] == NEWAXIS:
+            r += 1
+        elif entry[0] == INDEX:
+            laid.append(1)
+        else:
+            laid.append(vshape[r])
+            r += 1
+    placed = _kiln.reshape(value, laid)
+
+    mask = None
+    for axis, (how, where) in enumerate(selections):
+        extent = shape[axis]
+        if how == "int":
+            lo, hi, step, count = where, where, 1, 1
+        else:
+            step = abs(where.step)
+            count = len(where)
+            lo, hi = min(where[0], where[-1]), max(where[0], where[-1])
+            if laid[axis] > 1:
+                if where.step < 0:
+                    placed = _kiln.flip(placed, [axis])
+                placed = _place_axis(placed, axis, laid, lo, step, count, extent)
+                laid[axis] = extent
+            if lo == 0 and hi == extent - 1 and step == 1:
+                continue  # the whole axis is selected
+        position = _kiln.arange(0, extent, 1, "int64")
+        axis_mask = _kiln.reshape(
+            _axis_mask(position, lo, hi, step), [extent if i == axis else 1 for i in range(len(shape))]
+        )
+        mask = axis_mask if mask is None else _kiln.logical_and(mask, axis_mask)
+
+    if mask is None:
+        return _kiln.broadcast_to(placed, shape)
+    return _kiln.where(mask, placed, raw)
