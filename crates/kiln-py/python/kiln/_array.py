@@ -9,14 +9,25 @@ can try the other side.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from types import ModuleType
+from typing import Any, TypeAlias
+
 import numpy as np
+import numpy.typing as npt
 
 from . import _kiln
-from ._device import CPU, _check_device
+from ._device import CPU, Device, _check_device
 from ._dtypes import DType, _dtype_from_name
 from ._indexing import index_entries, set_item
 
 _SCALAR_TYPES = (bool, int, float, complex)
+_Scalar: TypeAlias = bool | int | float | complex
+_Operand: TypeAlias = "Array | _Scalar"
+"""The other side of a binary operator: a kiln array or a Python scalar."""
+_RawFunction: TypeAlias = Callable[[_kiln.RawArray, Any], _kiln.RawArray]
+_Method: TypeAlias = Callable[["Array", _Operand], "Array"]
+
 _API_VERSIONS = ("2021.12", "2022.12", "2023.12", "2024.12")
 
 
@@ -37,14 +48,14 @@ def _operand(value: object) -> object:
     raise TypeError(f"expected a kiln array or a Python scalar, got {type(value).__name__}")
 
 
-def _binary(function, x1: object, x2: object) -> Array:
+def _binary(function: _RawFunction, x1: object, x2: object) -> Array:
     """Applies a binary extension function; at least one operand must be an array."""
     if not isinstance(x1, Array) and not isinstance(x2, Array):
         raise TypeError("at least one of the operands must be a kiln array")
     return _wrap(function(_operand(x1), _operand(x2)))
 
 
-def _raw_operand(other: object) -> object:
+def _raw_operand(other: object) -> _kiln.RawArray | _Scalar | None:
     """The extension operand of an operator's other side, or ``None`` if the type is foreign.
 
     The hot path of every operator: an exact-type check first (the common case), then the same
@@ -61,10 +72,10 @@ def _raw_operand(other: object) -> object:
     return None
 
 
-def _forward(function):
+def _forward(function: _RawFunction) -> _Method:
     """An operator method ``self op other`` (NotImplemented for unknown operand types)."""
 
-    def method(self, other):
+    def method(self: Array, other: object) -> Array:
         raw = _raw_operand(other)
         if raw is None:
             return NotImplemented
@@ -75,10 +86,10 @@ def _forward(function):
     return method
 
 
-def _reflected(function):
+def _reflected(function: _RawFunction) -> _Method:
     """A reflected operator method ``other op self``."""
 
-    def method(self, other):
+    def method(self: Array, other: object) -> Array:
         raw = _raw_operand(other)
         if raw is None:
             return NotImplemented
@@ -89,10 +100,10 @@ def _reflected(function):
     return method
 
 
-def _inplace(function):
+def _inplace(function: _RawFunction) -> _Method:
     """An in-place operator: rebinds this handle to ``self op other`` (dtype and shape kept)."""
 
-    def method(self, other):
+    def method(self: Array, other: object) -> Array:
         raw = _raw_operand(other)
         if raw is None:
             return NotImplemented
@@ -119,9 +130,9 @@ class Array:
     """
 
     __slots__ = ("_raw",)
-    __hash__ = None  # `==` is elementwise
+    __hash__ = None  # type: ignore[assignment]  # `==` is elementwise
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: object, **kwargs: object) -> None:
         raise TypeError("create kiln arrays with kiln.asarray(...) or a creation function")
 
     # ---- attributes ----------------------------------------------------------------------
@@ -132,7 +143,7 @@ class Array:
         return _dtype_from_name(self._raw.dtype)
 
     @property
-    def device(self):
+    def device(self) -> Device:
         """The device the array lives on."""
         return CPU
 
@@ -170,25 +181,35 @@ class Array:
         _kiln.eval(self._raw)
         return self
 
-    def to_device(self, device, /, *, stream=None) -> Array:
+    def to_device(self, device: Device, /, *, stream: object = None) -> Array:
         """The array on ``device`` (only the CPU today)."""
         _check_device(device)
         return self
 
-    def __array_namespace__(self, /, *, api_version: str | None = None):
+    def __array_namespace__(self, /, *, api_version: str | None = None) -> ModuleType:
         if api_version is not None and api_version not in _API_VERSIONS:
             raise ValueError(f"kiln does not implement Array API version {api_version!r}")
         import kiln
 
         return kiln
 
-    def __array__(self, dtype=None, copy=None):
+    def __array__(
+        self, dtype: npt.DTypeLike | None = None, copy: bool | None = None
+    ) -> npt.NDArray[Any]:
         if copy is False:
             raise ValueError("kiln arrays cannot be viewed by NumPy without a copy")
         values = _kiln.to_numpy(self._raw)
         return values if dtype is None else values.astype(dtype, copy=False)
 
-    def __dlpack__(self, /, *, stream=None, max_version=None, dl_device=None, copy=None):
+    def __dlpack__(
+        self,
+        /,
+        *,
+        stream: object = None,
+        max_version: tuple[int, int] | None = None,
+        dl_device: tuple[int, int] | None = None,
+        copy: bool | None = None,
+    ) -> object:
         if copy is False:
             raise BufferError("kiln arrays cannot be exported without a copy yet")
         return _kiln.to_numpy(self._raw).__dlpack__()
@@ -196,7 +217,7 @@ class Array:
     def __dlpack_device__(self) -> tuple[int, int]:
         return (1, 0)  # kDLCPU, device 0
 
-    def _item(self):
+    def _item(self) -> _Scalar:
         return _kiln.item(self._raw)
 
     def __bool__(self) -> bool:
@@ -227,7 +248,7 @@ class Array:
             raise TypeError("len() of a 0-dimensional array")
         return self.shape[0]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Array]:
         if self.ndim == 0:
             raise TypeError("iteration over a 0-dimensional array")
         return (self[i] for i in range(self.shape[0]))
@@ -239,10 +260,10 @@ class Array:
 
     __str__ = __repr__
 
-    def __getitem__(self, key) -> Array:
+    def __getitem__(self, key: object) -> Array:
         return _wrap(_kiln.getitem(self._raw, index_entries(key)))
 
-    def __setitem__(self, key, value) -> None:
+    def __setitem__(self, key: object, value: _Operand) -> None:
         """``x[key] = value`` for basic keys (ints, slices, ``...``, None): a functional update
         that rebinds this handle to a new lazy node, like the in-place operators; other handles
         to the old array keep its values. ``value`` (a scalar or an array broadcastable to
@@ -302,25 +323,25 @@ class Array:
     __rrshift__ = _reflected(_kiln.bitwise_right_shift)
     __irshift__ = _inplace(_kiln.bitwise_right_shift)
 
-    def __matmul__(self, other):
+    def __matmul__(self, other: Array) -> Array:
         if not isinstance(other, Array):
             return NotImplemented
         return _wrap(_kiln.matmul(self._raw, other._raw))
 
-    def __rmatmul__(self, other):
+    def __rmatmul__(self, other: Array) -> Array:
         if not isinstance(other, Array):
             return NotImplemented
         return _wrap(_kiln.matmul(other._raw, self._raw))
 
-    def __imatmul__(self, other):
+    def __imatmul__(self, other: Array) -> Array:
         if not isinstance(other, Array):
             return NotImplemented
         return _inplace(_kiln.matmul)(self, other)
 
     # ---- comparisons (elementwise, boolean results) ------------------------------------------
 
-    __eq__ = _forward(_kiln.equal)
-    __ne__ = _forward(_kiln.not_equal)
+    __eq__ = _forward(_kiln.equal)  # type: ignore[assignment]  # elementwise, an Array
+    __ne__ = _forward(_kiln.not_equal)  # type: ignore[assignment]
     __lt__ = _forward(_kiln.less)
     __le__ = _forward(_kiln.less_equal)
     __gt__ = _forward(_kiln.greater)

@@ -15,7 +15,7 @@ from . import _kiln
 from ._args import check_array as _check_array
 from ._args import shape as _shape
 from ._array import Array, _wrap
-from ._device import _check_device
+from ._device import Device, _check_device
 from ._dtypes import DType, _dtype_name, _from_numpy_dtype, _to_numpy_dtype, float64
 
 __all__ = [
@@ -45,7 +45,14 @@ def _default(dtype: object, fallback: DType) -> str:
     return fallback.name if name is None else name
 
 
-def asarray(obj, /, *, dtype=None, device=None, copy=None) -> Array:
+def asarray(
+    obj: object,
+    /,
+    *,
+    dtype: DType | None = None,
+    device: Device | None = None,
+    copy: bool | None = None,
+) -> Array:
     """Converts ``obj`` (a kiln array, Python scalar, nested sequence, NumPy array or any
     buffer) to a kiln array, of ``dtype`` if given.
 
@@ -75,7 +82,7 @@ def asarray(obj, /, *, dtype=None, device=None, copy=None) -> Array:
     return _wrap(_kiln.from_numpy(values, kind.name))
 
 
-def from_dlpack(x, /, *, device=None, copy=None) -> Array:
+def from_dlpack(x: object, /, *, device: Device | None = None, copy: bool | None = None) -> Array:
     """A kiln array copied from any object that implements ``__dlpack__`` on the CPU."""
     _check_device(device)
     if copy is False:
@@ -83,25 +90,43 @@ def from_dlpack(x, /, *, device=None, copy=None) -> Array:
     return asarray(np.from_dlpack(x))
 
 
-def arange(start, /, stop=None, step=1, *, dtype=None, device=None) -> Array:
+def arange(
+    start: int | float,
+    /,
+    stop: int | float | None = None,
+    step: int | float = 1,
+    *,
+    dtype: DType | None = None,
+    device: Device | None = None,
+) -> Array:
     """Evenly spaced values ``start, start + step, ...`` below ``stop`` (a lazy generator)."""
     _check_device(device)
     return _wrap(_kiln.arange(start, stop, step, _dtype_name(dtype)))
 
 
-def empty(shape, *, dtype=None, device=None) -> Array:
+def empty(
+    shape: int | tuple[int, ...], *, dtype: DType | None = None, device: Device | None = None
+) -> Array:
     """An array of ``shape`` (kiln has no uninitialised memory: it holds zeros)."""
     _check_device(device)
     return _wrap(_kiln.empty(_shape(shape), _default(dtype, float64)))
 
 
-def empty_like(x, /, *, dtype=None, device=None) -> Array:
+def empty_like(x: Array, /, *, dtype: DType | None = None, device: Device | None = None) -> Array:
     """``empty`` with the shape (and by default the dtype) of ``x``."""
     _check_array(x, "empty_like")
     return empty(x.shape, dtype=x.dtype if dtype is None else dtype, device=device)
 
 
-def eye(n_rows, n_cols=None, /, *, k=0, dtype=None, device=None) -> Array:
+def eye(
+    n_rows: int,
+    n_cols: int | None = None,
+    /,
+    *,
+    k: int = 0,
+    dtype: DType | None = None,
+    device: Device | None = None,
+) -> Array:
     """A matrix with ones on the ``k``-th diagonal and zeros elsewhere."""
     _check_device(device)
     n_rows = operator.index(n_rows)
@@ -115,7 +140,13 @@ def eye(n_rows, n_cols=None, /, *, k=0, dtype=None, device=None) -> Array:
     return _wrap(_kiln.eye(n_rows, n_cols, k, _default(dtype, float64)))
 
 
-def full(shape, fill_value, *, dtype=None, device=None) -> Array:
+def full(
+    shape: int | tuple[int, ...],
+    fill_value: bool | int | float | complex,
+    *,
+    dtype: DType | None = None,
+    device: Device | None = None,
+) -> Array:
     """An array of ``shape`` filled with ``fill_value`` (dtype from the value if None)."""
     _check_device(device)
     if isinstance(fill_value, Array):
@@ -123,13 +154,29 @@ def full(shape, fill_value, *, dtype=None, device=None) -> Array:
     return _wrap(_kiln.full(_shape(shape), fill_value, _dtype_name(dtype)))
 
 
-def full_like(x, /, fill_value, *, dtype=None, device=None) -> Array:
+def full_like(
+    x: Array,
+    /,
+    fill_value: bool | int | float | complex,
+    *,
+    dtype: DType | None = None,
+    device: Device | None = None,
+) -> Array:
     """``full`` with the shape (and by default the dtype) of ``x``."""
     _check_array(x, "full_like")
     return full(x.shape, fill_value, dtype=x.dtype if dtype is None else dtype, device=device)
 
 
-def linspace(start, stop, /, num, *, dtype=None, device=None, endpoint=True) -> Array:
+def linspace(
+    start: int | float | complex,
+    stop: int | float | complex,
+    /,
+    num: int,
+    *,
+    dtype: DType | None = None,
+    device: Device | None = None,
+    endpoint: bool = True,
+) -> Array:
     """``num`` evenly spaced values from ``start`` to ``stop`` (real floating dtypes)."""
     _check_device(device)
     if isinstance(start, complex) or isinstance(stop, complex):
@@ -140,31 +187,35 @@ def linspace(start, stop, /, num, *, dtype=None, device=None, endpoint=True) -> 
     return _wrap(_kiln.linspace(float(start), float(stop), num, bool(endpoint), _dtype_name(dtype)))
 
 
-def ones(shape, *, dtype=None, device=None) -> Array:
+def ones(
+    shape: int | tuple[int, ...], *, dtype: DType | None = None, device: Device | None = None
+) -> Array:
     """An array of ``shape`` filled with ones (float64 by default)."""
     _check_device(device)
     return _wrap(_kiln.ones(_shape(shape), _default(dtype, float64)))
 
 
-def ones_like(x, /, *, dtype=None, device=None) -> Array:
+def ones_like(x: Array, /, *, dtype: DType | None = None, device: Device | None = None) -> Array:
     """``ones`` with the shape (and by default the dtype) of ``x``."""
     _check_array(x, "ones_like")
     return ones(x.shape, dtype=x.dtype if dtype is None else dtype, device=device)
 
 
-def zeros(shape, *, dtype=None, device=None) -> Array:
+def zeros(
+    shape: int | tuple[int, ...], *, dtype: DType | None = None, device: Device | None = None
+) -> Array:
     """An array of ``shape`` filled with zeros (float64 by default)."""
     _check_device(device)
     return _wrap(_kiln.zeros(_shape(shape), _default(dtype, float64)))
 
 
-def zeros_like(x, /, *, dtype=None, device=None) -> Array:
+def zeros_like(x: Array, /, *, dtype: DType | None = None, device: Device | None = None) -> Array:
     """``zeros`` with the shape (and by default the dtype) of ``x``."""
     _check_array(x, "zeros_like")
     return zeros(x.shape, dtype=x.dtype if dtype is None else dtype, device=device)
 
 
-def meshgrid(*arrays, indexing="xy") -> list[Array]:
+def meshgrid(*arrays: Array, indexing: str = "xy") -> list[Array]:
     """Coordinate matrices from 1-D coordinate vectors (lazy broadcasts, no copies)."""
     if indexing not in ("xy", "ij"):
         raise ValueError(f"indexing must be 'xy' or 'ij', got {indexing!r}")
@@ -185,7 +236,7 @@ def meshgrid(*arrays, indexing="xy") -> list[Array]:
     return out
 
 
-def _triangle(x, k, keep_lower: bool) -> Array:
+def _triangle(x: Array, k: int, keep_lower: bool) -> Array:
     if x.ndim < 2:
         raise ValueError("tril/triu need an array of at least two dimensions")
     rows, cols = x.shape[-2:]
@@ -197,17 +248,17 @@ def _triangle(x, k, keep_lower: bool) -> Array:
     return _wrap(_kiln.where(mask, x._raw, 0 if x.dtype.kind != "bool" else False))
 
 
-def tril(x, /, *, k=0) -> Array:
+def tril(x: Array, /, *, k: int = 0) -> Array:
     """The lower triangle of each matrix (elements above diagonal ``k`` set to zero)."""
     _check_array(x, "tril")
     return _triangle(x, k, keep_lower=True)
 
 
-def triu(x, /, *, k=0) -> Array:
+def triu(x: Array, /, *, k: int = 0) -> Array:
     """The upper triangle of each matrix (elements below diagonal ``k`` set to zero)."""
     _check_array(x, "triu")
     return _triangle(x, k, keep_lower=False)
 
 
-def _item(x: Array):
+def _item(x: Array) -> bool | int | float | complex:
     return _kiln.item(x._raw)

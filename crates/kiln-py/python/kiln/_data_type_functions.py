@@ -13,7 +13,7 @@ import numpy as np
 from . import _kiln
 from ._args import check_array as _check_array
 from ._array import Array, _wrap
-from ._device import _check_device
+from ._device import Device, _check_device
 from ._dtypes import ALL_DTYPES, DType, _dtype_from_name, _dtype_name
 
 __all__ = ["astype", "can_cast", "finfo", "iinfo", "isdtype", "result_type"]
@@ -29,7 +29,9 @@ _KIND_GROUPS = {
 }
 
 
-def astype(x, dtype, /, *, copy=True, device=None) -> Array:
+def astype(
+    x: Array, dtype: DType, /, *, copy: bool = True, device: Device | None = None
+) -> Array:
     """``x`` converted to ``dtype`` (C-like conversion; float to int saturates, NaN gives 0)."""
     _check_array(x, "astype")
     _check_device(device)
@@ -44,13 +46,13 @@ def _dtype_of(value: object, what: str) -> DType:
     raise TypeError(f"{what} expects kiln arrays or dtypes, got {value!r}")
 
 
-def can_cast(from_, to, /) -> bool:
+def can_cast(from_: DType | Array, to: DType, /) -> bool:
     """Whether ``from_`` (a dtype or array) casts to ``to`` under the promotion rules."""
     source = _dtype_of(from_, "can_cast")
     return _kiln.can_cast(source.name, _dtype_of(to, "can_cast").name)
 
 
-def result_type(*arrays_and_dtypes) -> DType:
+def result_type(*arrays_and_dtypes: Array | DType | bool | int | float | complex) -> DType:
     """The dtype that results from promoting arrays, dtypes and Python scalars together."""
     typed = [a for a in arrays_and_dtypes if not isinstance(a, (bool, int, float, complex))]
     scalars = [a for a in arrays_and_dtypes if isinstance(a, (bool, int, float, complex))]
@@ -64,7 +66,7 @@ def result_type(*arrays_and_dtypes) -> DType:
     return _dtype_from_name(name)
 
 
-def isdtype(dtype, kind) -> bool:
+def isdtype(dtype: DType, kind: str | DType | tuple[str | DType, ...]) -> bool:
     """Whether ``dtype`` is ``kind``: a dtype, a kind name (``"integral"``, ...) or a tuple."""
     if not isinstance(dtype, DType):
         raise TypeError(f"isdtype expects a kiln dtype, got {dtype!r}")
@@ -101,7 +103,7 @@ class iinfo_object:
     dtype: DType
 
 
-def finfo(type, /) -> finfo_object:
+def finfo(type: DType | Array, /) -> finfo_object:
     """Limits of a floating dtype (for complex dtypes, of their real part)."""
     dtype = _dtype_of(type, "finfo")
     if dtype.kind not in ("real floating", "complex floating"):
@@ -118,7 +120,7 @@ def finfo(type, /) -> finfo_object:
     )
 
 
-def iinfo(type, /) -> iinfo_object:
+def iinfo(type: DType | Array, /) -> iinfo_object:
     """Limits of an integer dtype."""
     dtype = _dtype_of(type, "iinfo")
     if dtype.kind not in ("signed integer", "unsigned integer"):
@@ -127,5 +129,5 @@ def iinfo(type, /) -> iinfo_object:
     return iinfo_object(bits=info.bits, max=int(info.max), min=int(info.min), dtype=dtype)
 
 
-def _dtypes_of_kind(kind) -> dict[str, DType]:
+def _dtypes_of_kind(kind: str | DType | tuple[str | DType, ...] | None) -> dict[str, DType]:
     return {d.name: d for d in ALL_DTYPES if kind is None or isdtype(d, kind)}

@@ -6,9 +6,11 @@ data-dependent shapes yet), so consumer libraries can adapt instead of failing.
 
 from __future__ import annotations
 
+from ._device import Device
+
 from ._data_type_functions import _dtypes_of_kind
 from ._device import CPU, _check_device
-from ._dtypes import complex128, float64, int64
+from ._dtypes import DType, complex128, float64, int64
 
 
 class Info:
@@ -16,17 +18,22 @@ class Info:
 
     __module__ = "kiln"
 
-    def capabilities(self) -> dict:
+    def capabilities(self) -> dict[str, bool | int | None]:
+        """What this namespace supports: no boolean-mask indexing and no data-dependent output
+        shapes yet; no limit on the number of dimensions (None)."""
         return {
             "boolean indexing": False,
             "data-dependent shapes": False,
             "max dimensions": None,
         }
 
-    def default_device(self):
+    def default_device(self) -> Device:
+        """The device arrays are created on when none is given: the CPU."""
         return CPU
 
-    def default_dtypes(self, *, device=None) -> dict:
+    def default_dtypes(self, *, device: Device | None = None) -> dict[str, DType]:
+        """The default dtype of each kind (``"real floating"``, ``"complex floating"``,
+        ``"integral"``, ``"indexing"``) on ``device`` (the same on every device kiln supports)."""
         _check_device(device)
         return {
             "real floating": float64,
@@ -35,10 +42,18 @@ class Info:
             "indexing": int64,
         }
 
-    def devices(self) -> list:
+    def devices(self) -> list[Device]:
+        """Every device kiln can place arrays on (only the CPU today)."""
         return [CPU]
 
-    def dtypes(self, *, device=None, kind=None) -> dict:
+    def dtypes(
+        self,
+        *,
+        device: Device | None = None,
+        kind: str | DType | tuple[str | DType, ...] | None = None,
+    ) -> dict[str, DType]:
+        """The dtypes of ``kind`` (a kind name such as ``"integral"``, a dtype, a tuple of
+        them, or None for all) available on ``device``, by name."""
         _check_device(device)
         return _dtypes_of_kind(kind)
 

@@ -6,6 +6,8 @@ Invariant: shape and dtype rules are the facade's; this module only normalises `
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from . import _kiln
 from ._args import check_array as _check_array
 from ._args import integer as _integer
@@ -14,20 +16,26 @@ from ._array import Array, _wrap
 __all__ = ["matmul", "matrix_transpose", "tensordot", "vecdot"]
 
 
-def matmul(x1, x2, /) -> Array:
+def matmul(x1: Array, x2: Array, /) -> Array:
     """Matrix product (1-D operands are promoted and squeezed; batch axes broadcast)."""
     _check_array(x1, "matmul")
     _check_array(x2, "matmul")
     return _wrap(_kiln.matmul(x1._raw, x2._raw))
 
 
-def matrix_transpose(x, /) -> Array:
+def matrix_transpose(x: Array, /) -> Array:
     """Swaps the last two axes."""
     _check_array(x, "matrix_transpose")
     return _wrap(_kiln.matrix_transpose(x._raw))
 
 
-def tensordot(x1, x2, /, *, axes=2) -> Array:
+def tensordot(
+    x1: Array,
+    x2: Array,
+    /,
+    *,
+    axes: int | tuple[Sequence[int], Sequence[int]] = 2,
+) -> Array:
     """Contracts the last ``axes`` axes of ``x1`` with the first of ``x2`` (an int), or the
     axes pairs ``axes = (axes_of_x1, axes_of_x2)``."""
     _check_array(x1, "tensordot")
@@ -44,7 +52,7 @@ def tensordot(x1, x2, /, *, axes=2) -> Array:
     return _wrap(_kiln.tensordot(x1._raw, x2._raw, count))
 
 
-def vecdot(x1, x2, /, *, axis=-1) -> Array:
+def vecdot(x1: Array, x2: Array, /, *, axis: int = -1) -> Array:
     """``sum(conj(x1) * x2, axis=axis)`` with broadcasting."""
     _check_array(x1, "vecdot")
     _check_array(x2, "vecdot")

@@ -29,7 +29,7 @@ __all__ = [
 ]
 
 
-def broadcast_shapes(*shapes) -> tuple[int, ...]:
+def broadcast_shapes(*shapes: tuple[int, ...]) -> tuple[int, ...]:
     """The shape that ``shapes`` broadcast to (ValueError if they do not)."""
     rank = max((len(s) for s in shapes), default=0)
     out = [1] * rank
@@ -42,7 +42,7 @@ def broadcast_shapes(*shapes) -> tuple[int, ...]:
     return tuple(out)
 
 
-def broadcast_arrays(*arrays) -> list[Array]:
+def broadcast_arrays(*arrays: Array) -> list[Array]:
     """The arrays broadcast to one common shape."""
     for a in arrays:
         _check_array(a, "broadcast_arrays")
@@ -50,25 +50,27 @@ def broadcast_arrays(*arrays) -> list[Array]:
     return [_wrap(_kiln.broadcast_to(a._raw, target)) for a in arrays]
 
 
-def broadcast_to(x, /, shape) -> Array:
+def broadcast_to(x: Array, /, shape: tuple[int, ...]) -> Array:
     """``x`` broadcast to ``shape``."""
     _check_array(x, "broadcast_to")
     return _wrap(_kiln.broadcast_to(x._raw, _shape(shape)))
 
 
-def expand_dims(x, /, axis=0) -> Array:
+def expand_dims(x: Array, /, axis: int = 0) -> Array:
     """``x`` with an axis of extent one inserted at ``axis``."""
     _check_array(x, "expand_dims")
     return _wrap(_kiln.expand_dims(x._raw, _integer(axis, "axis")))
 
 
-def flip(x, /, *, axis=None) -> Array:
+def flip(x: Array, /, *, axis: int | tuple[int, ...] | None = None) -> Array:
     """``x`` with the order of elements reversed along ``axis`` (all axes if None)."""
     _check_array(x, "flip")
     return _wrap(_kiln.flip(x._raw, _axes(axis)))
 
 
-def moveaxis(x, source, destination, /) -> Array:
+def moveaxis(
+    x: Array, source: int | tuple[int, ...], destination: int | tuple[int, ...], /
+) -> Array:
     """``x`` with axes ``source`` moved to positions ``destination``."""
     _check_array(x, "moveaxis")
     src, dst = _axes(source), _axes(destination)
@@ -87,26 +89,26 @@ def moveaxis(x, source, destination, /) -> Array:
     return _wrap(_kiln.permute_dims(x._raw, order))
 
 
-def permute_dims(x, /, axes) -> Array:
+def permute_dims(x: Array, /, axes: tuple[int, ...]) -> Array:
     """``x`` with its axes permuted: output axis ``i`` is input axis ``axes[i]``."""
     _check_array(x, "permute_dims")
     return _wrap(_kiln.permute_dims(x._raw, _axes(axes)))
 
 
-def reshape(x, /, shape, *, copy=None) -> Array:
+def reshape(x: Array, /, shape: tuple[int, ...], *, copy: bool | None = None) -> Array:
     """``x`` with a new ``shape`` (one extent may be -1), in row-major order."""
     _check_array(x, "reshape")
     dims = [_integer(d, "shape entries") for d in (shape if isinstance(shape, (tuple, list)) else [shape])]
     return _wrap(_kiln.reshape(x._raw, dims))
 
 
-def squeeze(x, /, axis) -> Array:
+def squeeze(x: Array, /, axis: int | tuple[int, ...]) -> Array:
     """``x`` without the axes ``axis`` (each of extent one)."""
     _check_array(x, "squeeze")
     return _wrap(_kiln.squeeze(x._raw, _axes(axis)))
 
 
-def unstack(x, /, *, axis=0) -> tuple[Array, ...]:
+def unstack(x: Array, /, *, axis: int = 0) -> tuple[Array, ...]:
     """The sub-arrays of ``x`` along ``axis``, as a tuple of views."""
     _check_array(x, "unstack")
     axis = _integer(axis, "axis")
@@ -116,7 +118,7 @@ def unstack(x, /, *, axis=0) -> tuple[Array, ...]:
     return tuple(moved[i] for i in range(moved.shape[0]))
 
 
-def tile(x, repetitions, /) -> Array:
+def tile(x: Array, repetitions: tuple[int, ...], /) -> Array:
     """``x`` repeated ``repetitions[i]`` times along each axis ``i`` (a lazy broadcast)."""
     _check_array(x, "tile")
     reps = [_integer(r, "repetitions") for r in repetitions]
@@ -132,7 +134,7 @@ def tile(x, repetitions, /) -> Array:
     return _wrap(_kiln.reshape(raw, [r * d for r, d in zip(reps, dims)]))
 
 
-def repeat(x, repeats, /, *, axis=None) -> Array:
+def repeat(x: Array, repeats: int | Array, /, *, axis: int | None = None) -> Array:
     """Each element of ``x`` repeated ``repeats`` times along ``axis`` (of the flattened array
     if None). An integer count is a lazy broadcast; per-element counts (an array) give a
     data-dependent shape, so ``x`` and ``repeats`` are evaluated first.

@@ -13,7 +13,7 @@ from ._args import check_array as _check_array
 from ._args import integer as _integer
 from ._args import optional_axis as _optional_axis
 from ._array import Array, _wrap
-from ._dtypes import _dtype_name
+from ._dtypes import DType, _dtype_name
 
 __all__ = [
     "all",
@@ -36,49 +36,84 @@ __all__ = [
 _builtin_any = any
 
 
-def sum(x, /, *, axis=None, dtype=None, keepdims=False) -> Array:
+def sum(
+    x: Array,
+    /,
+    *,
+    axis: int | tuple[int, ...] | None = None,
+    dtype: DType | None = None,
+    keepdims: bool = False,
+) -> Array:
     """Sum over ``axis`` (all axes if None); integers accumulate in (u)int64 by default."""
     _check_array(x, "sum")
     return _wrap(_kiln.sum(x._raw, _axes(axis), bool(keepdims), _dtype_name(dtype)))
 
 
-def prod(x, /, *, axis=None, dtype=None, keepdims=False) -> Array:
+def prod(
+    x: Array,
+    /,
+    *,
+    axis: int | tuple[int, ...] | None = None,
+    dtype: DType | None = None,
+    keepdims: bool = False,
+) -> Array:
     """Product over ``axis`` (all axes if None); dtype rules as for ``sum``."""
     _check_array(x, "prod")
     return _wrap(_kiln.prod(x._raw, _axes(axis), bool(keepdims), _dtype_name(dtype)))
 
 
-def max(x, /, *, axis=None, keepdims=False) -> Array:
+def max(x: Array, /, *, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Array:
     """Maximum over ``axis`` (NaN propagates; empty reductions raise ValueError)."""
     _check_array(x, "max")
     return _wrap(_kiln.max(x._raw, _axes(axis), bool(keepdims)))
 
 
-def min(x, /, *, axis=None, keepdims=False) -> Array:
+def min(x: Array, /, *, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Array:
     """Minimum over ``axis`` (NaN propagates; empty reductions raise ValueError)."""
     _check_array(x, "min")
     return _wrap(_kiln.min(x._raw, _axes(axis), bool(keepdims)))
 
 
-def mean(x, /, *, axis=None, keepdims=False) -> Array:
+def mean(x: Array, /, *, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Array:
     """Arithmetic mean over ``axis`` (NaN for an empty reduction)."""
     _check_array(x, "mean")
     return _wrap(_kiln.mean(x._raw, _axes(axis), bool(keepdims)))
 
 
-def var(x, /, *, axis=None, correction=0.0, keepdims=False) -> Array:
+def var(
+    x: Array,
+    /,
+    *,
+    axis: int | tuple[int, ...] | None = None,
+    correction: int | float = 0.0,
+    keepdims: bool = False,
+) -> Array:
     """Variance over ``axis`` with ``correction`` degrees of freedom removed."""
     _check_array(x, "var")
     return _wrap(_kiln.var(x._raw, _axes(axis), float(correction), bool(keepdims)))
 
 
-def std(x, /, *, axis=None, correction=0.0, keepdims=False) -> Array:
+def std(
+    x: Array,
+    /,
+    *,
+    axis: int | tuple[int, ...] | None = None,
+    correction: int | float = 0.0,
+    keepdims: bool = False,
+) -> Array:
     """Standard deviation over ``axis`` with ``correction`` degrees of freedom removed."""
     _check_array(x, "std")
     return _wrap(_kiln.std(x._raw, _axes(axis), float(correction), bool(keepdims)))
 
 
-def cumulative_sum(x, /, *, axis=None, dtype=None, include_initial=False) -> Array:
+def cumulative_sum(
+    x: Array,
+    /,
+    *,
+    axis: int | None = None,
+    dtype: DType | None = None,
+    include_initial: bool = False,
+) -> Array:
     """Inclusive cumulative sum along ``axis`` (required when x has more than one axis)."""
     _check_array(x, "cumulative_sum")
     return _wrap(
@@ -86,7 +121,14 @@ def cumulative_sum(x, /, *, axis=None, dtype=None, include_initial=False) -> Arr
     )
 
 
-def cumulative_prod(x, /, *, axis=None, dtype=None, include_initial=False) -> Array:
+def cumulative_prod(
+    x: Array,
+    /,
+    *,
+    axis: int | None = None,
+    dtype: DType | None = None,
+    include_initial: bool = False,
+) -> Array:
     """Inclusive cumulative product along ``axis`` (required when x has more than one axis)."""
     _check_array(x, "cumulative_prod")
     return _wrap(
@@ -94,38 +136,46 @@ def cumulative_prod(x, /, *, axis=None, dtype=None, include_initial=False) -> Ar
     )
 
 
-def any(x, /, *, axis=None, keepdims=False) -> Array:
+def any(x: Array, /, *, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Array:
     """Whether any element along ``axis`` is non-zero."""
     _check_array(x, "any")
     return _wrap(_kiln.any(x._raw, _axes(axis), bool(keepdims)))
 
 
-def all(x, /, *, axis=None, keepdims=False) -> Array:
+def all(x: Array, /, *, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Array:
     """Whether every element along ``axis`` is non-zero."""
     _check_array(x, "all")
     return _wrap(_kiln.all(x._raw, _axes(axis), bool(keepdims)))
 
 
-def argmax(x, /, *, axis=None, keepdims=False) -> Array:
+def argmax(x: Array, /, *, axis: int | None = None, keepdims: bool = False) -> Array:
     """Index of the first maximum along ``axis`` (of the flattened array if None)."""
     _check_array(x, "argmax")
     return _wrap(_kiln.argmax(x._raw, _optional_axis(axis), bool(keepdims)))
 
 
-def argmin(x, /, *, axis=None, keepdims=False) -> Array:
+def argmin(x: Array, /, *, axis: int | None = None, keepdims: bool = False) -> Array:
     """Index of the first minimum along ``axis`` (of the flattened array if None)."""
     _check_array(x, "argmin")
     return _wrap(_kiln.argmin(x._raw, _optional_axis(axis), bool(keepdims)))
 
 
-def count_nonzero(x, /, *, axis=None, keepdims=False) -> Array:
+def count_nonzero(x: Array, /, *, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Array:
     """The number of non-zero elements along ``axis`` (int64)."""
     _check_array(x, "count_nonzero")
     nonzero = _kiln.not_equal(x._raw, False if x.dtype.kind == "bool" else 0)
     return _wrap(_kiln.sum(nonzero, _axes(axis), bool(keepdims), "int64"))
 
 
-def diff(x, /, *, axis=-1, n=1, prepend=None, append=None) -> Array:
+def diff(
+    x: Array,
+    /,
+    *,
+    axis: int = -1,
+    n: int = 1,
+    prepend: Array | None = None,
+    append: Array | None = None,
+) -> Array:
     """The ``n``-th forward difference along ``axis`` (lazy slices and a subtraction)."""
     _check_array(x, "diff")
     if prepend is not None or append is not None:

@@ -1,11 +1,11 @@
 """A user's view of ``kiln`` for a static type checker (not a pytest module: no ``test_`` prefix).
 
 Run, with kiln installed in VENV (e.g. by run_tests.sh) and mypy anywhere:
-    mypy --strict --implicit-reexport --python-executable VENV/bin/python \
-        crates/kiln-py/tests/typing/check_namespace.py
-(--implicit-reexport because kiln/__init__.py computes its __all__, which mypy cannot read, so
-``xp.Array``, ``xp.eval`` and ``xp.explain`` count as private re-exports under plain --strict.) Invariant: it type-checks cleanly, so the installed package's
-annotations, ``py.typed`` and ``_kiln.pyi`` give editors precise types for ordinary code.
+    mypy --strict --python-executable VENV/bin/python crates/kiln-py/tests/typing/check_namespace.py
+(plain --strict: kiln/__init__.py has a literal __all__, and kiln/_elementwise.pyi declares the
+elementwise functions generated at import time.) Invariant: it type-checks cleanly, so the
+installed package's annotations, ``py.typed`` and the stubs give editors precise types for
+ordinary code.
 """
 
 from __future__ import annotations
@@ -32,6 +32,9 @@ def attributes(x: xp.Array) -> tuple[xp.DType, tuple[int, ...], int, int]:
 
 
 def reductions(x: xp.Array) -> list[xp.Array]:
+    info = xp.__array_namespace_info__()
+    assert info.default_dtypes()["real floating"] == xp.float64 and xp.CPU in info.devices()
+    assert x.device == xp.CPU and x.to_device(xp.CPU) is x
     return [
         xp.sum(x),
         xp.sum(x, axis=0, keepdims=True),
@@ -56,12 +59,17 @@ def manipulation_and_linalg(x: xp.Array) -> list[xp.Array]:
 
 
 def elementwise_and_operators(x: xp.Array) -> list[xp.Array]:
-    # The elementwise *functions* (xp.sin, xp.where, xp.clip, ...) are not used here: they are
-    # generated at import time with a computed __all__, so static checkers do not see them yet.
-    y = (x * 2 - 1) / 3**x
+    y: xp.Array = (x * 2 - 1) / 3**x
     y += 1
-    z = (x > 0) & (x <= 1.5)
-    return [y, z, -x, abs(x), x @ x.mT, x // 2 % 3, 1.0 - x]
+    z: xp.Array = (x > 0) & (x <= 1.5)
+    w: xp.Array = x == 1.0
+    s: xp.Array = xp.log(xp.sin(x) + 5)
+    c: xp.Array = xp.clip(x, 0.5, max=2)
+    m: xp.Array = xp.where(z, x, 0.0)
+    a: xp.Array = xp.add(1, x)
+    p: xp.Array = xp.pow(x, xp.asarray(2.0))
+    q: xp.Array = xp.logical_not(xp.isnan(x))
+    return [y, z, w, s, c, m, a, p, q, -x, abs(x), x @ x.mT, x // 2 % 3, 1.0 - x, ~(x > 1)]
 
 
 def dtypes(x: xp.Array) -> tuple[xp.DType, bool, bool]:
@@ -71,7 +79,10 @@ def dtypes(x: xp.Array) -> tuple[xp.DType, bool, bool]:
 
 def evaluation(x: xp.Array) -> str:
     y = xp.sum(x)
-    y.eval()  # (kiln.eval(*arrays) is unannotated, so --strict rejects calling it)
+    y.eval()
+    one: xp.Array = xp.eval(y)
+    both: tuple[xp.Array, ...] = xp.eval(y, x)
+    assert one is y and len(both) == 2
     assert x.eval() is x
     values = np.asarray(y)
     assert values.shape == ()
