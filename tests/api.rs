@@ -76,6 +76,22 @@ fn promotion_and_scalars() -> R {
 }
 
 #[test]
+fn clip_broadcasts_its_bounds() -> R {
+    let x = Array::from_vec(vec![1.0f32, 5.0, 9.0], &[3])?;
+    let lo = Array::from_vec(vec![2.0f32, 6.0], &[2, 1])?;
+    let y = kiln::clip(&x, Some((&lo).into()), Some(8.0f64.into()))?;
+    assert_eq!(y.dtype(), DType::F32);
+    assert_eq!(y.to_vec::<f32>()?, vec![2.0, 5.0, 8.0, 6.0, 6.0, 8.0]);
+    let empty = Array::from_vec(Vec::<u8>::new(), &[0])?;
+    let scalar = Array::scalar(7u8)?;
+    assert_eq!(
+        kiln::clip(&scalar, Some((&empty).into()), None)?.shape(),
+        &[0]
+    );
+    Ok(())
+}
+
+#[test]
 fn special_float_values_survive() -> R {
     let x = Array::from_vec(vec![f64::NAN, f64::INFINITY, -0.0, 0.0, -1.0], &[5])?;
     let m = kiln::maximum(&x, 0.0)?.to_vec::<f64>()?;

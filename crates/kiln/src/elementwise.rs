@@ -164,7 +164,8 @@ pub fn where_(cond: &Array, x1: impl Into<Operand>, x2: impl Into<Operand>) -> R
     Array::from_op(Op::Where, all)
 }
 
-/// Clamps `x` to `[min, max]` (either bound optional); the result keeps `x`'s dtype.
+/// Clamps `x` to `[min, max]` (either bound optional). The result keeps `x`'s dtype; its shape is
+/// the broadcast of `x` and the bounds, as the standard specifies.
 pub fn clip(x: &Array, min: Option<Operand>, max: Option<Operand>) -> Result<Array> {
     if x.dtype().is_complex() || x.dtype().is_bool() {
         return Err(type_error("clip", x.dtype()));
@@ -184,12 +185,6 @@ pub fn clip(x: &Array, min: Option<Operand>, max: Option<Operand>) -> Result<Arr
     }
     if let Some(hi) = max {
         y = minimum(&y, bound(hi)?)?;
-    }
-    if y.shape() != x.shape() {
-        return Err(KilnError::Invalid(IrError::BroadcastTo {
-            from: y.shape_ref().clone(),
-            to: x.shape_ref().clone(),
-        }));
     }
     Ok(y)
 }
