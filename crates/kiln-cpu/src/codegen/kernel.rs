@@ -95,6 +95,35 @@ pub struct Reduced {
 }
 
 impl Emitter<'_, '_> {
+    /// Evaluates the kernel body at one position of an inner loop: the `fixed` indices of the
+    /// outer dimensions, `last + j` for the innermost one (when the space has one), and `params`
+    /// as each read parameter's source. Shared by the elementwise and the reduction loops.
+    fn eval_body_at(
+        &mut self,
+        kernel: &Kernel,
+        need: &[bool],
+        mode: Mode,
+        params: Vec<Option<ParamSource>>,
+        fixed: &[Option<IndexSource>],
+        last: Option<Value>,
+        j: Value,
+    ) -> R<Vec<Option<V>>> {
+        let mut index = fixed.to_vec();
+        if let Some(last) = last {
+            let first = self.b.ins().iadd(last, j);
+            index.push(Some(IndexSource::Inner(first)));
+        }
+        let ctx = Ctx {
+            mode,
+            params,
+            index,
+            reduced: None,
+        };
+        let mut vals = vec![None; kernel.body.len()];
+        self.eval(kernel, &ctx, need, 0..kernel.body.len(), &mut vals)?;
+        Ok(vals)
+    }
+
     pub fn load_frame(&mut self, kernel: &Kernel, args: Value) -> Frame {
         let rank = kernel.space_rank();
         let fl = MemFlagsData::trusted();
@@ -176,19 +205,8 @@ impl Emitter<'_, '_> {
                     params[p] =
                         Some(e.param_source(kernel, p, mode, ptrs[p], j, inner_stride(p), lanes));
                 }
-                let mut index = fixed.clone();
-                if let Some(&last) = idx.last() {
-                    let first = e.b.ins().iadd(last, j);
-                    index.push(Some(IndexSource::Inner(first)));
-                }
-                let ctx = Ctx {
-                    mode,
-                    params,
-                    index,
-                    reduced: None,
-                };
-                let mut vals = vec![None; kernel.body.len()];
-                e.eval(kernel, &ctx, &need, 0..kernel.body.len(), &mut vals)?;
+                let vals =
+                    e.eval_body_at(kernel, &need, mode, params, &fixed, idx.last().copied(), j)?;
                 for s in &kernel.stores {
                     let v = vals
                         .get(s.value.0 as usize)
@@ -559,19 +577,8 @@ impl Emitter<'_, '_> {
                         _ => Some(e.param_source(kernel, p, mode, ptrs[p], j, inner_stride(p), 1)),
                     };
                 }
-                let mut index = fixed.clone();
-                if let Some(&last) = ridx.last() {
-                    let first = e.b.ins().iadd(last, j);
-                    index.push(Some(IndexSource::Inner(first)));
-                }
-                let ctx = Ctx {
-                    mode,
-                    params,
-                    index,
-                    reduced: None,
-                };
-                let mut vals = vec![None; kernel.body.len()];
-                e.eval(kernel, &ctx, &need, 0..kernel.body.len(), &mut vals)?;
+                let vals =
+                    e.eval_body_at(kernel, &need, mode, params, &fixed, ridx.last().copied(), j)?;
                 let v = vals
                     .get(red.value.0 as usize)
                     .copied()
