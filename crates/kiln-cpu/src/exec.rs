@@ -18,8 +18,8 @@ use crate::combine::combine_partials;
 use crate::error::CpuError;
 use crate::library;
 use kiln_ir::{
-    Access, BufferRef, DType, IrError, Kernel, LaunchGeometry, LibraryStep, Operand, ParamRole,
-    Realized, Schedule, Shape, Step, Storage, View,
+    Access, BufferRef, DType, IrError, Kernel, LaunchGeometry, ParamRole, Realized, Schedule,
+    Shape, Step, Storage, View,
 };
 use rayon::prelude::*;
 use std::sync::Arc;
@@ -356,11 +356,7 @@ fn min_len_of_input(s: &Schedule, i: usize) -> usize {
                 }
             }
             Step::Library(l) => {
-                let operands: Vec<&Operand> = match l {
-                    LibraryStep::MatMul { a, b, .. } => vec![a, b],
-                    LibraryStep::Scan { input, .. } => vec![input],
-                };
-                for o in operands {
+                for o in l.operands() {
                     if o.buffer == BufferRef::Input(i) {
                         cover(&o.view);
                     }

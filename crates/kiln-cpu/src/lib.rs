@@ -16,6 +16,7 @@ pub mod error;
 pub mod exec;
 pub mod helpers;
 mod jit;
+mod libops;
 pub mod library;
 
 pub use error::CpuError;

@@ -1,5 +1,6 @@
 //! Library steps: batched matrix products (the `gemm` crate for float and complex dtypes, a
-//! wrapping triple loop for integers) and inclusive scans along one axis.
+//! wrapping triple loop for integers) and inclusive scans along one axis; data-movement ops are
+//! in `libops`.
 //!
 //! Invariant: operands are read only through their verified views (`Schedule::verify` checked
 //! that each view fits its buffer); the result is a fresh contiguous storage of the temporary
@@ -51,11 +52,7 @@ pub fn run(
     inputs: &[Realized],
     temps: &[Option<Arc<Storage>>],
 ) -> Result<(usize, Storage), CpuError> {
-    let (out, dtype) = match step {
-        LibraryStep::MatMul { out, dtype, .. } | LibraryStep::Scan { out, dtype, .. } => {
-            (*out, *dtype)
-        }
-    };
+    let (out, dtype) = (step.out(), step.dtype());
     let decl = s
         .buffers
         .get(out)
@@ -78,6 +75,15 @@ pub fn run(
         } => {
             let si = read_buffer(input.buffer, inputs, temps)?;
             scan(*op, *axis, dtype, si, input, &mut storage)?;
+        }
+        LibraryStep::Lib {
+            op, inputs: ops, ..
+        } => {
+            let args = ops
+                .iter()
+                .map(|o| Ok((read_buffer(o.buffer, inputs, temps)?, o)))
+                .collect::<Result<Vec<_>, CpuError>>()?;
+            crate::libops::run(*op, &args, &mut storage)?;
         }
     }
     Ok((out, storage))

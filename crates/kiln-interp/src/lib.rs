@@ -14,6 +14,7 @@ pub mod compare;
 mod dense;
 mod error;
 mod kernel_exec;
+mod libops;
 mod library;
 mod program_exec;
 pub mod scalar_ops;

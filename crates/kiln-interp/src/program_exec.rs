@@ -10,6 +10,7 @@
 
 use crate::dense::Dense;
 use crate::error::InterpError;
+use crate::libops;
 use crate::library;
 use crate::scalar_ops;
 use kiln_ir::{C128, DType, IndexIter, Node, Op, Program, Realized, Scalar, Shape};
@@ -134,6 +135,7 @@ fn eval_node(p: &Program, node: &Node, args: &[&Dense]) -> Result<Dense, InterpE
         Op::Reduce { op, axes } => reduce(args[0], *op, axes, dtype, shape),
         Op::Scan { op, axis } => library::scan(args[0], *op, *axis),
         Op::MatMul => library::matmul(args[0], args[1]),
+        Op::Lib(l) => libops::run(*l, args),
     }
 }
 

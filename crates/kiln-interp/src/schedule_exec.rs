@@ -9,6 +9,7 @@
 use crate::dense::Dense;
 use crate::error::InterpError;
 use crate::kernel_exec::{KernelBuffer, run_kernel};
+use crate::libops;
 use crate::library;
 use kiln_ir::{
     Access, BufferRef, DType, KernelStep, LibraryStep, Operand, Realized, Schedule, Step, Storage,
@@ -40,6 +41,19 @@ pub fn run_schedule(s: &Schedule, inputs: &[Realized]) -> Result<Vec<Realized>, 
             }) => {
                 let x = read_operand(input, *dtype, inputs, &temps)?;
                 write_temp(*out, &library::scan(&x, *op, *axis)?, &mut temps)?;
+            }
+            Step::Library(LibraryStep::Lib {
+                op,
+                inputs: ops,
+                out,
+                ..
+            }) => {
+                let args = ops
+                    .iter()
+                    .map(|o| Dense::from_storage(buffer(o.buffer, inputs, &temps)?, &o.view))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let refs: Vec<&Dense> = args.iter().collect();
+                write_temp(*out, &libops::run(*op, &refs)?, &mut temps)?;
             }
         }
     }

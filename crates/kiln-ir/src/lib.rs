@@ -1,7 +1,7 @@
 //! kiln's intermediate representations, shared by every stage of the pipeline.
 //!
 //! - [`dtype`], [`scalar`], [`shape`], [`buffer`]: values and the memory they live in;
-//! - [`op`] and [`program`]: the array graph one evaluation computes, with shape/dtype inference;
+//! - [`op`], [`libop`] and [`program`]: the array graph one evaluation computes, with shape/dtype inference;
 //! - [`kernel`]: the loop-nest IR that code generators consume;
 //! - [`schedule`]: the ordered kernel and library steps that compute a program.
 //!
@@ -12,6 +12,7 @@ pub mod buffer;
 pub mod dtype;
 pub mod error;
 pub mod kernel;
+pub mod libop;
 pub mod op;
 pub mod program;
 pub mod scalar;
@@ -25,6 +26,7 @@ pub use kernel::{
     Access, InnerStride, Inst, Kernel, LaunchGeometry, Param, ParamLayout, ParamRole, Reduction,
     Store, Value, ValueId,
 };
+pub use libop::{LibOp, sort_order};
 pub use op::{BinaryOp, Op, OpClass, ReduceOp, ScanOp, SliceAxis, TypeInfo, UnaryOp, infer};
 pub use program::{Node, NodeId, Program};
 pub use scalar::{C64, C128, Scalar};

@@ -13,6 +13,7 @@
 
 use crate::dtype::DType;
 use crate::error::IrError;
+use crate::libop::LibOp;
 use crate::scalar::Scalar;
 use crate::shape::Shape;
 use std::fmt;
@@ -173,6 +174,8 @@ pub enum Op {
     },
     /// Batched matrix product `[..., m, k] x [..., k, n]`, equal batch dims, one dtype.
     MatMul,
+    /// A data-movement library op (concat, gathers, sorting; see `libop`).
+    Lib(LibOp),
 }
 
 /// The scheduling class of an op.
@@ -184,7 +187,7 @@ pub enum OpClass {
     /// Views: reshape, permute, broadcast, slice.
     Movement,
     Reduce,
-    /// Opaque library steps: scans and matrix products.
+    /// Opaque library steps: scans, matrix products and `LibOp`s.
     Library,
 }
 
@@ -195,7 +198,7 @@ impl Op {
             Op::Unary(_) | Op::Binary(_) | Op::Where | Op::Cast(_) => OpClass::Elementwise,
             Op::Reshape(_) | Op::Permute(_) | Op::Broadcast(_) | Op::Slice(_) => OpClass::Movement,
             Op::Reduce { .. } => OpClass::Reduce,
-            Op::Scan { .. } | Op::MatMul => OpClass::Library,
+            Op::Scan { .. } | Op::MatMul | Op::Lib(_) => OpClass::Library,
         }
     }
 
@@ -206,6 +209,7 @@ impl Op {
             _ => match self {
                 Op::Binary(_) | Op::MatMul => 2,
                 Op::Where => 3,
+                Op::Lib(l) => l.arity(),
                 _ => 1,
             },
         }
@@ -704,6 +708,7 @@ fn infer_unchecked(op: &Op, operands: &[(DType, &Shape)]) -> Result<TypeInfo, Ir
             shape.0[r - 1] = sb.0[r - 1];
             Ok(out(da, &shape))
         }
+        Op::Lib(l) => crate::libop::infer_lib(*l, operands),
     }
 }
 
@@ -816,6 +821,7 @@ impl fmt::Display for Op {
             }
             Op::Scan { op, axis } => write!(f, "{}[{axis}]", op.name()),
             Op::MatMul => f.write_str("matmul"),
+            Op::Lib(l) => write!(f, "{l}"),
         }
     }
 }

@@ -121,6 +121,17 @@ impl Scalar {
         }
     }
 
+    /// The exact value of an integer or bool scalar (floats truncate toward zero, saturating).
+    pub fn to_i128(&self) -> i128 {
+        match *self {
+            Scalar::U64(v) => v as i128,
+            Scalar::F32(_) | Scalar::F64(_) | Scalar::C64(_) | Scalar::C128(_) => {
+                self.to_f64() as i128
+            }
+            other => other.to_i64() as i128,
+        }
+    }
+
     /// The value as i64 for integer and bool scalars (u64 wraps); floats truncate toward zero.
     pub fn to_i64(&self) -> i64 {
         match *self {

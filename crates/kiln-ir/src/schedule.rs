@@ -8,6 +8,7 @@ use crate::buffer::Realized;
 use crate::dtype::DType;
 use crate::error::IrError;
 use crate::kernel::{Access, Kernel, LaunchGeometry};
+use crate::libop::LibOp;
 use crate::op::ScanOp;
 use crate::shape::View;
 use std::fmt;
@@ -71,6 +72,43 @@ pub enum LibraryStep {
         out: usize,
         dtype: DType,
     },
+    /// A data-movement op over `inputs` (in the op's operand order); `out` is a fresh contiguous
+    /// temporary of the op's result shape.
+    Lib {
+        op: LibOp,
+        inputs: Vec<Operand>,
+        out: usize,
+        dtype: DType,
+    },
+}
+
+impl LibraryStep {
+    /// The temporary the step writes.
+    pub fn out(&self) -> usize {
+        match self {
+            LibraryStep::MatMul { out, .. }
+            | LibraryStep::Scan { out, .. }
+            | LibraryStep::Lib { out, .. } => *out,
+        }
+    }
+
+    /// The dtype of the result.
+    pub fn dtype(&self) -> DType {
+        match self {
+            LibraryStep::MatMul { dtype, .. }
+            | LibraryStep::Scan { dtype, .. }
+            | LibraryStep::Lib { dtype, .. } => *dtype,
+        }
+    }
+
+    /// The operands, in order.
+    pub fn operands(&self) -> Vec<&Operand> {
+        match self {
+            LibraryStep::MatMul { a, b, .. } => vec![a, b],
+            LibraryStep::Scan { input, .. } => vec![input],
+            LibraryStep::Lib { inputs, .. } => inputs.iter().collect(),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -102,9 +140,7 @@ impl Step {
                     BufferRef::Input(_) => None,
                 })
                 .collect(),
-            Step::Library(LibraryStep::MatMul { out, .. } | LibraryStep::Scan { out, .. }) => {
-                vec![*out]
-            }
+            Step::Library(lib) => vec![lib.out()],
         }
     }
 
@@ -119,8 +155,7 @@ impl Step {
                 .filter(|(p, _)| p.access == Access::Read)
                 .map(|(_, b)| *b)
                 .collect(),
-            Step::Library(LibraryStep::MatMul { a, b, .. }) => vec![a.buffer, b.buffer],
-            Step::Library(LibraryStep::Scan { input, .. }) => vec![input.buffer],
+            Step::Library(lib) => lib.operands().iter().map(|o| o.buffer).collect(),
         }
     }
 }
@@ -182,11 +217,7 @@ impl Schedule {
                 }
             }
             if let Step::Library(lib) = step {
-                let operands: Vec<&Operand> = match lib {
-                    LibraryStep::MatMul { a, b, .. } => vec![a, b],
-                    LibraryStep::Scan { input, .. } => vec![input],
-                };
-                for operand in operands {
+                for operand in lib.operands() {
                     match len_of(operand.buffer) {
                         Some((len, _)) if operand.view.fits(len) => {}
                         _ => {
@@ -261,6 +292,23 @@ impl fmt::Display for Schedule {
                     input.buffer,
                     input.view.shape
                 )?,
+                Step::Library(LibraryStep::Lib {
+                    op,
+                    inputs,
+                    out,
+                    dtype,
+                }) => {
+                    let args: Vec<String> = inputs
+                        .iter()
+                        .map(|o| format!("{}{}", o.buffer, o.view.shape))
+                        .collect();
+                    writeln!(
+                        f,
+                        "step {s}: {op}.{} {} -> t{out}",
+                        dtype.short_name(),
+                        args.join(", ")
+                    )?
+                }
             }
         }
         for (o, out) in self.outputs.iter().enumerate() {

@@ -169,6 +169,7 @@ pub fn to_op<'a>(node: &ArrayLang, attr: impl Fn(Id) -> Option<&'a Attr>) -> Res
             axis: *axis,
         },
         ArrayLang::MatMul(_) => Op::MatMul,
+        ArrayLang::Lib(l, _) => Op::Lib(*l),
         ArrayLang::Attr(_) | ArrayLang::Outputs(_) => {
             return Err(format!("{node} is not a graph op"));
         }

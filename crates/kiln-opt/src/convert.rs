@@ -112,6 +112,7 @@ fn lower_node(b: &mut Builder, node: &Node, operands: &[Id]) -> Result<Id, OptEr
         Op::Reduce { op, axes } => ArrayLang::Reduce(*op, with_attr(b, Attr::Dims(axes.clone()))?),
         Op::Scan { op, axis } => ArrayLang::Scan(*op, *axis, one()?),
         Op::MatMul => ArrayLang::MatMul(two()?),
+        Op::Lib(l) => ArrayLang::Lib(*l, operands.to_vec()),
     };
     Ok(b.add(lowered))
 }

@@ -70,6 +70,11 @@ pub fn own_cost(node: &ArrayLang, out: &ClassData, operands: &[&ArrayInfo]) -> f
             let input: f64 = operands.iter().map(|a| bytes(a)).sum();
             1.0 + 2.0 * input + n * complex
         }
+        ArrayLang::Lib(..) => {
+            // A pass over every operand and the result, plus a log factor for sorts.
+            let input: f64 = operands.iter().map(|a| bytes(a)).sum();
+            1.0 + 2.0 * input + bytes(out) + n * n.max(2.0).log2()
+        }
         ArrayLang::MatMul(_) => {
             let input: f64 = operands.iter().map(|a| bytes(a)).sum();
             let k = operands

@@ -15,7 +15,7 @@
 //! children; `Ord`/`Eq`/`Hash` agree (constants compare by dtype and bit pattern, as `Scalar`).
 
 use egg::{FromOp, Id, Language};
-use kiln_ir::{BinaryOp, DType, ReduceOp, Scalar, ScanOp, Shape, SliceAxis, UnaryOp};
+use kiln_ir::{BinaryOp, DType, LibOp, ReduceOp, Scalar, ScanOp, Shape, SliceAxis, UnaryOp};
 use std::cmp::Ordering;
 use std::fmt;
 
@@ -162,6 +162,8 @@ pub enum ArrayLang {
     /// `(cumsum[axis] x)`.
     Scan(ScanOp, usize, [Id; 1]),
     MatMul([Id; 2]),
+    /// `(concat[axis,n] x..)`, `(take[axis] x i)`, `(sort[axis,asc] x)`, ...: opaque.
+    Lib(LibOp, Vec<Id>),
     /// The root tying every program output together, in order.
     Outputs(Vec<Id>),
 }
@@ -217,6 +219,7 @@ impl Language for ArrayLang {
             (Binary(a, _), Binary(b, _)) => a == b,
             (Reduce(a, _), Reduce(b, _)) => a == b,
             (Scan(a, x, _), Scan(b, y, _)) => a == b && x == y,
+            (Lib(a, x), Lib(b, y)) => a == b && x.len() == y.len(),
             (Outputs(a), Outputs(b)) => a.len() == b.len(),
             _ => false,
         }
@@ -230,7 +233,7 @@ impl Language for ArrayLang {
             Full(c) | Cast(c) | Reshape(c) | Permute(c) | Broadcast(c) | Slice(c) | MatMul(c) => c,
             Binary(_, c) | Reduce(_, c) => c,
             Where(c) => c,
-            Outputs(c) => c,
+            Outputs(c) | Lib(_, c) => c,
         }
     }
 
@@ -242,7 +245,7 @@ impl Language for ArrayLang {
             Full(c) | Cast(c) | Reshape(c) | Permute(c) | Broadcast(c) | Slice(c) | MatMul(c) => c,
             Binary(_, c) | Reduce(_, c) => c,
             Where(c) => c,
-            Outputs(c) => c,
+            Outputs(c) | Lib(_, c) => c,
         }
     }
 }
@@ -279,6 +282,7 @@ impl fmt::Display for ArrayLang {
             Reduce(op, _) => write!(f, "reduce.{}", op.name()),
             Scan(op, axis, _) => write!(f, "{}[{axis}]", op.name()),
             MatMul(_) => f.write_str("matmul"),
+            Lib(op, _) => write!(f, "{op}"),
             Outputs(_) => f.write_str("outputs"),
         }
     }
@@ -415,6 +419,9 @@ fn parse_inner(op: &str, children: &[Id]) -> Option<ArrayLang> {
         {
             return Some(ArrayLang::Scan(scan, axis.parse().ok()?, one(children)?));
         }
+    }
+    if let Ok(lib) = op.parse::<LibOp>() {
+        return (lib.arity() == children.len()).then(|| ArrayLang::Lib(lib, children.to_vec()));
     }
     Some(match op {
         "full" => ArrayLang::Full(two(children)?),

@@ -140,6 +140,12 @@ fn library_step(env: &lower::Env, n: NodeId) -> Result<LibraryStep, SchedError> 
             out,
             dtype: node.dtype,
         }),
+        Op::Lib(op) => Ok(LibraryStep::Lib {
+            op: *op,
+            inputs: (0..node.inputs.len()).map(arg).collect::<Result<_, _>>()?,
+            out,
+            dtype: node.dtype,
+        }),
         _ => Err(SchedError::internal(n, "library group of a non-library op")),
     }
 }

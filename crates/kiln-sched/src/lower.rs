@@ -439,7 +439,7 @@ impl Lowerer<'_> {
                 inner.push(t);
                 self.lower(o, &inner, region)?
             }
-            Op::Reduce { .. } | Op::Scan { .. } | Op::MatMul => {
+            Op::Reduce { .. } | Op::Scan { .. } | Op::MatMul | Op::Lib(_) => {
                 return Err(SchedError::internal(n, "reduction or library op inlined"));
             }
         };

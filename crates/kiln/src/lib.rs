@@ -22,6 +22,8 @@ mod device;
 mod elementwise;
 mod error;
 mod graph;
+mod indexing;
+mod join;
 mod linalg;
 mod manipulation;
 mod operand;
@@ -29,6 +31,7 @@ mod ops;
 mod pipeline;
 mod readback;
 mod reduction;
+mod sorting;
 
 pub use creation::{
     arange, empty, empty_like, eye, full, full_like, linspace, ones, ones_like, zeros, zeros_like,
@@ -37,6 +40,8 @@ pub use device::Device;
 pub use elementwise::*;
 pub use error::{KilnError, Result};
 pub use graph::Array;
+pub use indexing::Index;
+pub use join::{concat, stack};
 pub use linalg::{matmul, tensordot, tensordot_axes, vecdot};
 pub use manipulation::Idx;
 pub use operand::{Operand, ScalarArg};
@@ -44,5 +49,6 @@ pub use pipeline::{
     Config, Explain, PlanCacheStats, backend_stats, config, eval, explain, plan_cache_stats,
     program_of, reference, run_program, set_config,
 };
+pub use sorting::{Side, Unique, searchsorted};
 
 pub use kiln_ir::{C64, C128, DType, Element, PythonKind, Realized, Scalar};

@@ -5,7 +5,7 @@
 //! added here. mean/var/std are compositions (sum, divide, subtract) that the scheduler fuses:
 //! `mean` is one reduction with a division in its epilogue; `var` is two reductions.
 
-use kiln_ir::{DType, IrError, Op, ReduceOp, ScanOp, Shape};
+use kiln_ir::{DType, IrError, Op, ReduceOp, Scalar, ScanOp, Shape};
 
 use crate::elementwise as ew;
 use crate::error::{KilnError, Result, invalid};
@@ -220,13 +220,19 @@ impl Array {
                 )));
             }
         };
-        if include_initial {
-            return Err(invalid(format!(
-                "{}(include_initial=True) needs concat, which kiln does not provide yet",
-                op.name()
-            )));
-        }
         let x = cast(self, dtype.unwrap_or(self.dtype().default_sum_dtype()))?;
-        Array::from_op(Op::Scan { op, axis }, vec![x])
+        let scanned = Array::from_op(Op::Scan { op, axis }, vec![x.clone()])?;
+        if !include_initial {
+            return Ok(scanned);
+        }
+        // The initial value (0 for sums, 1 for products) leads along `axis`.
+        let mut lead = x.shape().to_vec();
+        lead[axis] = 1;
+        let initial = match op {
+            ScanOp::Sum => Scalar::zero(x.dtype()),
+            ScanOp::Prod => Scalar::one(x.dtype()),
+        };
+        let initial = crate::operand::constant(initial, &Shape(lead))?;
+        crate::join::concat(&[initial, scanned], Some(axis as isize))
     }
 }

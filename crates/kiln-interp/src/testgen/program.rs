@@ -10,8 +10,8 @@
 use super::GenConfig;
 use super::values::{SPECIAL_F32, SPECIAL_F64, arb_realized, arb_shape};
 use kiln_ir::{
-    BinaryOp, C64, C128, DType, NodeId, Op, Program, Realized, ReduceOp, Scalar, ScanOp, Shape,
-    SliceAxis, UnaryOp, broadcast_shapes, infer,
+    BinaryOp, C64, C128, DType, LibOp, NodeId, Op, Program, Realized, ReduceOp, Scalar, ScanOp,
+    Shape, SliceAxis, UnaryOp, broadcast_shapes, infer,
 };
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -142,7 +142,7 @@ impl Builder<'_> {
             kinds.extend([5, 5]);
         }
         if self.cfg.allow_library {
-            kinds.extend([6, 7]);
+            kinds.extend([6, 7, 9, 9]);
         }
         let kind = self.ch.pick(&kinds).unwrap_or(0);
         let _ = match kind {
@@ -154,6 +154,7 @@ impl Builder<'_> {
             5 => self.reduce(),
             6 => self.scan(),
             7 => self.matmul(),
+            9 => self.lib_op(),
             _ => self.leaf(),
         };
     }
@@ -402,6 +403,87 @@ impl Builder<'_> {
         perm.swap(r - 2, r - 1);
         let yt = self.try_add(Op::Permute(perm), vec![y])?;
         self.add_to_pool(Op::MatMul, vec![x, yt])
+    }
+
+    /// A data-movement library op: concat, take (with in-range arange indices), sort, argsort,
+    /// take_along_axis (with argsort indices) or searchsorted (into a sorted flattening).
+    fn lib_op(&mut self) -> Option<NodeId> {
+        let x = self.operand();
+        let shape = self.shape(x);
+        let rank = shape.rank();
+        if rank == 0 {
+            return None;
+        }
+        let axis = self.ch.below(rank);
+        let descending = self.ch.chance(2);
+        match self.ch.below(6) {
+            0 => {
+                let (dtype, shape) = (self.dtype(x), self.shape(x));
+                let twins: Vec<NodeId> = self
+                    .pool
+                    .iter()
+                    .copied()
+                    .filter(|&n| self.dtype(n) == dtype && self.shape(n) == shape)
+                    .collect();
+                let y = self.ch.pick(&twins).unwrap_or(x);
+                let n = 2 + self.ch.below(2);
+                let parts = [x, y, x][..n].to_vec();
+                self.add_to_pool(Op::Lib(LibOp::Concat { axis, n }), parts)
+            }
+            1 => {
+                let n = shape.dims()[axis] as i64;
+                if n == 0 {
+                    return None;
+                }
+                let len = self.ch.below(n as usize + 2) as i64;
+                let step = self.ch.below(3) as i64 - 1;
+                // Keep every `start + i*step` (i < len) inside -n..n.
+                let (lo, hi) = match step {
+                    1 => (-n, n - len),
+                    -1 => (len - 1 - n, n - 1),
+                    _ => (-n, n - 1),
+                };
+                if lo > hi {
+                    return None;
+                }
+                let start = lo + self.ch.below((hi - lo + 1) as usize) as i64;
+                let idx = self.try_add(
+                    Op::Arange {
+                        start: Scalar::I64(start),
+                        step: Scalar::I64(step),
+                        len: len as usize,
+                    },
+                    vec![],
+                )?;
+                self.add_to_pool(Op::Lib(LibOp::Take { axis }), vec![x, idx])
+            }
+            2 => self.add_to_pool(Op::Lib(LibOp::Sort { axis, descending }), vec![x]),
+            3 => self.add_to_pool(Op::Lib(LibOp::ArgSort { axis, descending }), vec![x]),
+            4 => {
+                let order = self.try_add(Op::Lib(LibOp::ArgSort { axis, descending }), vec![x])?;
+                self.add_to_pool(Op::Lib(LibOp::TakeAlongAxis { axis }), vec![x, order])
+            }
+            _ => {
+                let flat = self.try_add(Op::Reshape(Shape(vec![shape.numel()])), vec![x])?;
+                let sorted = self.try_add(
+                    Op::Lib(LibOp::Sort {
+                        axis: 0,
+                        descending: false,
+                    }),
+                    vec![flat],
+                )?;
+                let dtype = self.dtype(x);
+                let others: Vec<NodeId> = self
+                    .pool
+                    .iter()
+                    .copied()
+                    .filter(|&n| self.dtype(n) == dtype)
+                    .collect();
+                let v = self.ch.pick(&others).unwrap_or(x);
+                let right = self.ch.chance(2);
+                self.add_to_pool(Op::Lib(LibOp::SearchSorted { right }), vec![sorted, v])
+            }
+        }
     }
 
     fn leaf(&mut self) -> Option<NodeId> {

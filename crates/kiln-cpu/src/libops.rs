@@ -1,0 +1,370 @@
+//! Data-movement library steps (`LibOp`): concatenation, gathers, sorts and sorted search, as
+//! typed host loops (rayon over independent lines for sorts).
+//!
+//! Invariant: operands are read only through their verified views, with bounds-checked slice
+//! accesses (no `unsafe`); gather indices are normalised and checked before any element moves, so
+//! an index outside `-n..n` is an `IrError::IndexOutOfBounds` and the output is never published.
+//! Sorts follow `kiln_ir::sort_order` (NaN last, `-0.0 == 0.0`, stable), descending by the
+//! reverse-sort-reverse rule the reference uses.
+
+use crate::error::CpuError;
+use kiln_ir::{C64, C128, DType, Element, IndexIter, IrError, LibOp, Operand, Shape, Storage};
+use rayon::prelude::*;
+use std::cmp::Ordering;
+
+/// An operand's storage and view.
+pub(crate) type Arg<'a> = (&'a Storage, &'a Operand);
+
+/// Element types with kiln's sort order.
+trait Sortable: Element {
+    fn order(&self, other: &Self) -> Ordering;
+}
+
+macro_rules! int_sortable {
+    ($($t:ty),*) => {$(
+        impl Sortable for $t {
+            fn order(&self, other: &Self) -> Ordering { self.cmp(other) }
+        }
+    )*};
+}
+int_sortable!(bool, i8, i16, i32, i64, u8, u16, u32, u64);
+
+fn float_order(a: f64, b: f64) -> Ordering {
+    match (a.is_nan(), b.is_nan()) {
+        (true, true) => Ordering::Equal,
+        (true, false) => Ordering::Greater,
+        (false, true) => Ordering::Less,
+        _ => a.partial_cmp(&b).unwrap_or(Ordering::Equal),
+    }
+}
+
+impl Sortable for f32 {
+    fn order(&self, other: &Self) -> Ordering {
+        float_order(*self as f64, *other as f64)
+    }
+}
+impl Sortable for f64 {
+    fn order(&self, other: &Self) -> Ordering {
+        float_order(*self, *other)
+    }
+}
+
+fn complex_order(a: (f64, f64), b: (f64, f64)) -> Ordering {
+    let (an, bn) = (a.0.is_nan() || a.1.is_nan(), b.0.is_nan() || b.1.is_nan());
+    match (an, bn) {
+        (true, true) => Ordering::Equal,
+        (true, false) => Ordering::Greater,
+        (false, true) => Ordering::Less,
+        _ => float_order(a.0, b.0).then(float_order(a.1, b.1)),
+    }
+}
+
+impl Sortable for C64 {
+    fn order(&self, other: &Self) -> Ordering {
+        complex_order(
+            (self.re as f64, self.im as f64),
+            (other.re as f64, other.im as f64),
+        )
+    }
+}
+impl Sortable for C128 {
+    fn order(&self, other: &Self) -> Ordering {
+        complex_order((self.re, self.im), (other.re, other.im))
+    }
+}
+
+/// Calls `$f::<T>($args)` with `T` the Rust type of `$dtype`.
+macro_rules! by_dtype {
+    ($dtype:expr, $f:ident($($args:expr),*)) => {
+        match $dtype {
+            DType::Bool => $f::<bool>($($args),*),
+            DType::I8 => $f::<i8>($($args),*),
+            DType::I16 => $f::<i16>($($args),*),
+            DType::I32 => $f::<i32>($($args),*),
+            DType::I64 => $f::<i64>($($args),*),
+            DType::U8 => $f::<u8>($($args),*),
+            DType::U16 => $f::<u16>($($args),*),
+            DType::U32 => $f::<u32>($($args),*),
+            DType::U64 => $f::<u64>($($args),*),
+            DType::F32 => $f::<f32>($($args),*),
+            DType::F64 => $f::<f64>($($args),*),
+            DType::C64 => $f::<C64>($($args),*),
+            DType::C128 => $f::<C128>($($args),*),
+        }
+    };
+}
+
+/// Runs `op` over `args` into the fresh contiguous `out`.
+pub(crate) fn run(op: LibOp, args: &[Arg<'_>], out: &mut Storage) -> Result<(), CpuError> {
+    let types: Vec<(DType, &Shape)> = args
+        .iter()
+        .map(|(s, o)| (s.dtype(), &o.view.shape))
+        .collect();
+    let info = kiln_ir::infer(&kiln_ir::Op::Lib(op), &types)?;
+    if info.dtype != out.dtype() || info.shape.numel() != out.len() {
+        return Err(CpuError::Internal(format!(
+            "{op} writes {} elements of {} into {} of {}",
+            info.shape.numel(),
+            info.dtype,
+            out.len(),
+            out.dtype()
+        )));
+    }
+    let dtype = args[0].0.dtype();
+    match op {
+        LibOp::Concat { axis, .. } => by_dtype!(dtype, concat(args, axis, &info.shape, out)),
+        LibOp::Take { axis } => {
+            let n = args[0].1.view.shape.dims()[axis];
+            let indices = read_indices(args[1], axis, n)?;
+            by_dtype!(dtype, take(args[0], &indices, axis, &info.shape, out))
+        }
+        LibOp::TakeAlongAxis { axis } => {
+            let n = args[0].1.view.shape.dims()[axis];
+            let indices = read_indices(args[1], axis, n)?;
+            by_dtype!(dtype, take_along(args[0], &indices, axis, &info.shape, out))
+        }
+        LibOp::Sort { axis, descending } => {
+            by_dtype!(dtype, sort(args[0], axis, descending, false, out))
+        }
+        LibOp::ArgSort { axis, descending } => {
+            by_dtype!(dtype, sort(args[0], axis, descending, true, out))
+        }
+        LibOp::SearchSorted { right } => {
+            by_dtype!(dtype, search_sorted(args[0], args[1], right, out))
+        }
+    }
+}
+
+fn missing() -> CpuError {
+    CpuError::Internal("library operand storage has another dtype".into())
+}
+
+fn oob() -> CpuError {
+    CpuError::Internal("library operand view leaves its storage".into())
+}
+
+/// The elements of an operand in row-major order of its view.
+fn gather_view<T: Element>((storage, operand): Arg<'_>) -> Result<Vec<T>, CpuError> {
+    let data = storage.as_slice::<T>().ok_or_else(missing)?;
+    let view = &operand.view;
+    let dims = view.shape.dims();
+    let mut values = Vec::with_capacity(view.shape.numel());
+    if view.shape.numel() == 0 {
+        return Ok(values);
+    }
+    let Some((&inner, outer)) = dims.split_last() else {
+        values.push(*data.get(view.offset).ok_or_else(oob)?);
+        return Ok(values);
+    };
+    let step = *view.strides.last().ok_or_else(oob)?;
+    for ix in IndexIter::new(&Shape::from(outer)) {
+        let mut at = view.offset as isize
+            + ix.iter()
+                .zip(&view.strides)
+                .map(|(&i, &s)| i as isize * s)
+                .sum::<isize>();
+        if step == 1 {
+            let start = usize::try_from(at).map_err(|_| oob())?;
+            values.extend_from_slice(data.get(start..start + inner).ok_or_else(oob)?);
+            continue;
+        }
+        for _ in 0..inner {
+            values.push(
+                *data
+                    .get(usize::try_from(at).map_err(|_| oob())?)
+                    .ok_or_else(oob)?,
+            );
+            at += step;
+        }
+    }
+    Ok(values)
+}
+
+/// Index operand values (any integer dtype), normalised into `0..n`.
+fn read_indices(arg: Arg<'_>, axis: usize, n: usize) -> Result<Vec<usize>, CpuError> {
+    fn as_i128<T: Element>(arg: Arg<'_>) -> Result<Vec<i128>, CpuError> {
+        Ok(gather_view::<T>(arg)?
+            .into_iter()
+            .map(|v| v.to_scalar().to_i128())
+            .collect())
+    }
+    let raw = match arg.0.dtype() {
+        DType::I8 => as_i128::<i8>(arg)?,
+        DType::I16 => as_i128::<i16>(arg)?,
+        DType::I32 => as_i128::<i32>(arg)?,
+        DType::I64 => as_i128::<i64>(arg)?,
+        DType::U8 => as_i128::<u8>(arg)?,
+        DType::U16 => as_i128::<u16>(arg)?,
+        DType::U32 => as_i128::<u32>(arg)?,
+        DType::U64 => as_i128::<u64>(arg)?,
+        dtype => {
+            return Err(CpuError::UnsupportedDType {
+                op: "gather indices",
+                dtype,
+            });
+        }
+    };
+    raw.into_iter()
+        .map(|i| {
+            let j = if i < 0 { i + n as i128 } else { i };
+            if j < 0 || j >= n as i128 {
+                Err(CpuError::Ir(IrError::IndexOutOfBounds {
+                    index: i.clamp(i64::MIN as i128, i64::MAX as i128) as i64,
+                    axis,
+                    size: n,
+                }))
+            } else {
+                Ok(j as usize)
+            }
+        })
+        .collect()
+}
+
+/// `(outer, extent, inner)` of a shape split around `axis`.
+fn split(shape: &Shape, axis: usize) -> (usize, usize, usize) {
+    let d = shape.dims();
+    (
+        d[..axis].iter().product(),
+        d[axis],
+        d[axis + 1..].iter().product(),
+    )
+}
+
+fn concat<T: Element>(
+    args: &[Arg<'_>],
+    axis: usize,
+    shape: &Shape,
+    out: &mut Storage,
+) -> Result<(), CpuError> {
+    let o = out.as_mut_slice::<T>().ok_or_else(missing)?;
+    let (outer, total, inner) = split(shape, axis);
+    let mut at = 0;
+    for &arg in args {
+        let part = gather_view::<T>(arg)?;
+        let ext = arg.1.view.shape.dims()[axis];
+        let run = ext * inner;
+        for r in 0..outer {
+            let dst = (r * total + at) * inner;
+            o.get_mut(dst..dst + run)
+                .ok_or_else(oob)?
+                .copy_from_slice(part.get(r * run..(r + 1) * run).ok_or_else(oob)?);
+        }
+        at += ext;
+    }
+    Ok(())
+}
+
+fn take<T: Element>(
+    x: Arg<'_>,
+    indices: &[usize],
+    axis: usize,
+    shape: &Shape,
+    out: &mut Storage,
+) -> Result<(), CpuError> {
+    let values = gather_view::<T>(x)?;
+    let o = out.as_mut_slice::<T>().ok_or_else(missing)?;
+    let (outer, n, inner) = split(&x.1.view.shape, axis);
+    let m = shape.dims()[axis];
+    for r in 0..outer {
+        for (j, &i) in indices.iter().enumerate() {
+            let src = (r * n + i) * inner;
+            let dst = (r * m + j) * inner;
+            o.get_mut(dst..dst + inner)
+                .ok_or_else(oob)?
+                .copy_from_slice(values.get(src..src + inner).ok_or_else(oob)?);
+        }
+    }
+    Ok(())
+}
+
+fn take_along<T: Element>(
+    x: Arg<'_>,
+    indices: &[usize],
+    axis: usize,
+    shape: &Shape,
+    out: &mut Storage,
+) -> Result<(), CpuError> {
+    let values = gather_view::<T>(x)?;
+    let o = out.as_mut_slice::<T>().ok_or_else(missing)?;
+    let (_, n, inner) = split(&x.1.view.shape, axis);
+    let m = shape.dims()[axis];
+    for (k, (slot, &i)) in o.iter_mut().zip(indices).enumerate() {
+        // Output position k = (r, j, c) in [outer, m, inner]; the source is (r, i, c).
+        let (r, c) = (k / (m * inner), k % inner);
+        *slot = *values.get((r * n + i) * inner + c).ok_or_else(oob)?;
+    }
+    Ok(())
+}
+
+/// The line positions in sorted order (stable; descending keeps equal elements in order).
+fn sorted_positions<T: Sortable>(line: &[T], descending: bool) -> Vec<usize> {
+    let mut pos: Vec<usize> = (0..line.len()).collect();
+    if descending {
+        pos.reverse();
+        pos.sort_by(|&a, &b| line[a].order(&line[b]));
+        pos.reverse();
+    } else {
+        pos.sort_by(|&a, &b| line[a].order(&line[b]));
+    }
+    pos
+}
+
+fn sort<T: Sortable>(
+    x: Arg<'_>,
+    axis: usize,
+    descending: bool,
+    arg: bool,
+    out: &mut Storage,
+) -> Result<(), CpuError> {
+    let values = gather_view::<T>(x)?;
+    let (outer, n, inner) = split(&x.1.view.shape, axis);
+    // One line per (r, c): elements (r, 0..n, c) of the row-major values.
+    let line_of = |l: usize| -> Vec<T> {
+        let (r, c) = (l / inner.max(1), l % inner.max(1));
+        (0..n).map(|i| values[(r * n + i) * inner + c]).collect()
+    };
+    let lines: Vec<Vec<usize>> = (0..outer * inner)
+        .into_par_iter()
+        .map(|l| sorted_positions(&line_of(l), descending))
+        .collect();
+    let place = |l: usize, i: usize| {
+        let (r, c) = (l / inner.max(1), l % inner.max(1));
+        (r * n + i) * inner + c
+    };
+    if arg {
+        let o = out.as_mut_slice::<i64>().ok_or_else(missing)?;
+        for (l, pos) in lines.iter().enumerate() {
+            for (i, &p) in pos.iter().enumerate() {
+                *o.get_mut(place(l, i)).ok_or_else(oob)? = p as i64;
+            }
+        }
+    } else {
+        let o = out.as_mut_slice::<T>().ok_or_else(missing)?;
+        for (l, pos) in lines.iter().enumerate() {
+            for (i, &p) in pos.iter().enumerate() {
+                *o.get_mut(place(l, i)).ok_or_else(oob)? = values[place(l, p)];
+            }
+        }
+    }
+    Ok(())
+}
+
+fn search_sorted<T: Sortable>(
+    sorted: Arg<'_>,
+    values: Arg<'_>,
+    right: bool,
+    out: &mut Storage,
+) -> Result<(), CpuError> {
+    let sorted = gather_view::<T>(sorted)?;
+    let values = gather_view::<T>(values)?;
+    let o = out.as_mut_slice::<i64>().ok_or_else(missing)?;
+    for (slot, v) in o.iter_mut().zip(&values) {
+        let point = if right {
+            sorted.partition_point(|s| s.order(v) != Ordering::Greater)
+        } else {
+            sorted.partition_point(|s| s.order(v) == Ordering::Less)
+        };
+        *slot = point as i64;
+    }
+    Ok(())
+}
