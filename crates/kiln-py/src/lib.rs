@@ -11,6 +11,7 @@ mod convert;
 mod creation;
 mod elementwise;
 mod error;
+mod gather;
 mod manipulation;
 mod pipeline;
 mod reduction;
@@ -22,6 +23,7 @@ fn _kiln(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<array::RawArray>()?;
     elementwise::register(m)?;
     manipulation::register(m)?;
+    gather::register(m)?;
     reduction::register(m)?;
     creation::register(m)?;
     pipeline::register(m)?;

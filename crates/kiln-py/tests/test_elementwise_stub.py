@@ -20,6 +20,7 @@ from kiln import (
     _elementwise,
     _linalg,
     _manipulation,
+    _searching,
     _statistical,
 )
 
@@ -100,6 +101,7 @@ def test_package_all_is_a_literal_equal_to_the_submodules_exports() -> None:
         *_elementwise.__all__,
         *_linalg.__all__,
         *_manipulation.__all__,
+        *_searching.__all__,
         *_statistical.__all__,
     }
     assert literal == sorted(expected)

@@ -136,11 +136,10 @@ def test_setitem_rejects_values_of_another_kind(make, value):
 @pytest.mark.parametrize(
     "key,error",
     [
-        (kiln.asarray(np.array([0, 1])), IndexError),
-        (kiln.asarray(np.array([True, False, True])), IndexError),
-        ([0, 1], IndexError),
-        (np.array([0, 1]), IndexError),
-        (True, IndexError),
+        (kiln.asarray(np.array([0, 3])), IndexError),
+        (kiln.asarray(np.array([True, False])), IndexError),
+        ([0, -4], IndexError),
+        (np.array([[0.5]]), IndexError),
         (3, IndexError),
         (-4, IndexError),
         ((0, 0), IndexError),
@@ -149,7 +148,7 @@ def test_setitem_rejects_values_of_another_kind(make, value):
         (1.0, IndexError),
     ],
 )
-def test_setitem_rejects_unsupported_keys(key, error):
+def test_setitem_rejects_bad_keys(key, error):
     x = kiln.zeros((3,), dtype=kiln.int32)
     with pytest.raises(error):
         x[key] = 1

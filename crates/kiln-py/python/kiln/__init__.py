@@ -31,6 +31,8 @@ from ._linalg import __all__ as _linalg_all
 from ._manipulation import *  # noqa: F403
 from ._manipulation import __all__ as _manipulation_all
 from ._pipeline import eval, explain
+from ._searching import *  # noqa: F403
+from ._searching import __all__ as _searching_all
 from ._statistical import *  # noqa: F403
 from ._statistical import __all__ as _statistical_all
 
@@ -61,6 +63,7 @@ __all__ = [
     "arange",
     "argmax",
     "argmin",
+    "argsort",
     "asarray",
     "asin",
     "asinh",
@@ -83,6 +86,7 @@ __all__ = [
     "clip",
     "complex128",
     "complex64",
+    "concat",
     "conj",
     "copysign",
     "cos",
@@ -151,6 +155,7 @@ __all__ = [
     "negative",
     "newaxis",
     "nextafter",
+    "nonzero",
     "not_equal",
     "ones",
     "ones_like",
@@ -165,17 +170,23 @@ __all__ = [
     "repeat",
     "reshape",
     "result_type",
+    "roll",
     "round",
+    "searchsorted",
     "sign",
     "signbit",
     "sin",
     "sinh",
+    "sort",
     "sqrt",
     "square",
     "squeeze",
+    "stack",
     "std",
     "subtract",
     "sum",
+    "take",
+    "take_along_axis",
     "tan",
     "tanh",
     "tensordot",
@@ -187,6 +198,10 @@ __all__ = [
     "uint32",
     "uint64",
     "uint8",
+    "unique_all",
+    "unique_counts",
+    "unique_inverse",
+    "unique_values",
     "unstack",
     "var",
     "vecdot",

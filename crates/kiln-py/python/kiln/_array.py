@@ -19,7 +19,7 @@ import numpy.typing as npt
 from . import _kiln
 from ._device import CPU, Device, _check_device
 from ._dtypes import DType, _dtype_from_name
-from ._indexing import index_entries, set_item
+from ._indexing import get_item, set_item
 
 _SCALAR_TYPES = (bool, int, float, complex)
 _Scalar: TypeAlias = bool | int | float | complex
@@ -261,12 +261,13 @@ class Array:
     __str__ = __repr__
 
     def __getitem__(self, key: object) -> Array:
-        return _wrap(_kiln.getitem(self._raw, index_entries(key)))
+        return _wrap(get_item(self._raw, key))
 
     def __setitem__(self, key: object, value: _Operand) -> None:
-        """``x[key] = value`` for basic keys (ints, slices, ``...``, None): a functional update
-        that rebinds this handle to a new lazy node, like the in-place operators; other handles
-        to the old array keep its values. ``value`` (a scalar or an array broadcastable to
+        """``x[key] = value``: a functional update that rebinds this handle to a new lazy node,
+        like the in-place operators; other handles to the old array keep its values. Keys may
+        hold ints, slices, ``...``, None, integer arrays and boolean masks (index arrays are
+        read; with repeated positions the last write wins). ``value`` (a scalar or an array broadcastable to
         ``x[key]``) is cast to x's dtype under the same-kind rules (TypeError otherwise)."""
         self._raw = set_item(self._raw, key, value, self.dtype.kind)
 

@@ -2,10 +2,13 @@
 functional ``__setitem__`` built from them.
 
 Invariants: the extension receives a list of ``(code, a, b, step)`` tuples of plain ints and
-None, with codes shared with ``src/convert.rs`` (0 integer, 1 slice, 2 newaxis, 3 ellipsis);
+None, with codes shared with ``src/convert.rs`` (0 integer, 1 slice, 2 newaxis, 3 ellipsis)
+and ``src/gather.rs`` (4: index array number ``a``, for integer arrays and boolean masks);
 anything else is rejected here with ``IndexError``/``TypeError`` before Rust sees it.
 ``set_item`` never mutates a node: it returns a new lazy node ``where(mask, placed, x)`` of x's
-shape and dtype, built only from existing graph operations.
+shape and dtype, built only from existing graph operations. Advanced keys (index arrays)
+locate the written positions by indexing an iota with the key, which reads the key's values
+(NumPy semantics: with repeated positions the last write wins); x and the value stay lazy.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import numpy as np
 
 from . import _kiln
 
-INDEX, RANGE, NEWAXIS, ELLIPSIS = 0, 1, 2, 3
+INDEX, RANGE, NEWAXIS, ELLIPSIS, ARRAY = 0, 1, 2, 3, 4
 
 
 def _slice_part(value: object) -> int | None:
@@ -27,7 +30,7 @@ def _slice_part(value: object) -> int | None:
 
 def _integer(value: object) -> int:
     if isinstance(value, bool):
-        raise IndexError("boolean scalars are not supported as indices yet")
+        raise IndexError("a boolean is not a valid slice bound")
     try:
         return operator.index(value)
     except TypeError:
@@ -36,12 +39,41 @@ def _integer(value: object) -> int:
         ) from None
 
 
-def index_entries(key: object) -> list[tuple[int, int | None, int | None, int]]:
-    """The entries of a basic index (an int, slice, Ellipsis, None, or a tuple of those)."""
+def _index_array(item: object) -> object:
+    """A list, NumPy array or bool as a RawArray index (integer or boolean)."""
+    from ._array import Array
+    from ._creation import asarray
+
+    if isinstance(item, Array):
+        raw = item._raw
+    else:
+        values = np.asarray(item)
+        if values.dtype == object or values.dtype.kind not in "biu":
+            if values.size == 0 and values.dtype.kind == "f":
+                values = values.astype(np.int64)  # x[[]]: an empty integer index
+            else:
+                raise IndexError(
+                    "only integers, slices (`:`), ellipsis (`...`), None and integer or boolean "
+                    f"arrays are valid indices, got {item!r}"
+                )
+        raw = asarray(values)._raw
+    if raw.dtype not in _INDEX_DTYPES:
+        raise IndexError(
+            f"arrays used as indices must be of integer or boolean dtype, got {raw.dtype}"
+        )
+    return raw
+
+
+_INDEX_DTYPES = {"bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"}
+
+
+def parse_key(key: object) -> tuple[list[tuple[int, int | None, int | None, int]], list[object]]:
+    """The entries of any index key, and the RawArrays that ARRAY entries name."""
     from ._array import Array
 
     items = key if isinstance(key, tuple) else (key,)
-    entries = []
+    entries: list[tuple[int, int | None, int | None, int]] = []
+    arrays: list[object] = []
     for item in items:
         if item is Ellipsis:
             entries.append((ELLIPSIS, None, None, 1))
@@ -52,14 +84,20 @@ def index_entries(key: object) -> list[tuple[int, int | None, int | None, int]]:
             if step == 0:
                 raise ValueError("slice step cannot be zero")
             entries.append((RANGE, _slice_part(item.start), _slice_part(item.stop), step))
-        elif isinstance(item, (Array, list, np.ndarray)):
-            raise IndexError(
-                "integer-array and boolean-mask indices are not supported yet; "
-                "use ints, slices, `...` and None"
-            )
+        elif isinstance(item, (Array, list, np.ndarray, bool, np.bool_)):
+            entries.append((ARRAY, len(arrays), None, 1))
+            arrays.append(_index_array(item))
         else:
             entries.append((INDEX, _integer(item), None, 1))
-    return entries
+    return entries, arrays
+
+
+def get_item(raw: object, key: object) -> object:
+    """``raw[key]`` as a RawArray (basic keys stay views; index arrays gather)."""
+    entries, arrays = parse_key(key)
+    if arrays:
+        return _kiln.getitem_advanced(raw, entries, arrays)
+    return _kiln.getitem(raw, entries)
 
 
 # ---- __setitem__ --------------------------------------------------------------------------
@@ -157,8 +195,11 @@ def set_item(raw, key: object, value: object, kind: str):
     dtype as ``raw``); ``kind`` is the dtype's kind name."""
     shape = list(raw.shape)
     dtype = raw.dtype
-    entries = _per_axis(index_entries(key), len(shape))
+    parsed, arrays = parse_key(key)
     value = _value_raw(value, dtype, kind)
+    if arrays:
+        return _set_advanced(raw, parsed, arrays, value)
+    entries = _per_axis(parsed, len(shape))
 
     # The selected region, axis by axis of x: ("int", i) or ("range", range object).
     region = []  # extents of x[key], in order (NEWAXIS entries give 1)
@@ -233,3 +274,34 @@ def set_item(raw, key: object, value: object, kind: str):
     if mask is None:
         return _kiln.broadcast_to(placed, shape)
     return _kiln.where(mask, placed, raw)
+
+
+def _set_advanced(raw, entries: list, arrays: list, value):
+    """``raw`` with the positions an advanced key selects set to ``value`` (broadcast to the
+    shape ``raw[key]`` has); with repeated positions the last write wins, as in NumPy."""
+    shape = list(raw.shape)
+    size = int(np.prod(shape, dtype=np.int64))
+    iota = _kiln.reshape(_kiln.arange(0, size, 1, "int64"), shape)
+    # Which flat position each element of raw[key] writes: reading it evaluates the key.
+    positions = np.asarray(_kiln.to_numpy(_kiln.getitem_advanced(iota, entries, arrays)))
+    target = list(positions.shape)
+    vshape = list(value.shape)
+    while len(vshape) > len(target) and vshape[0] == 1:
+        vshape.pop(0)
+    if len(vshape) > len(target) or any(v not in (1, t) for v, t in zip(vshape[::-1], target[::-1])):
+        raise ValueError(
+            f"could not broadcast a value of shape {tuple(value.shape)} "
+            f"to the indexing result of shape {tuple(target)}"
+        )
+    if positions.size == 0:
+        return raw
+    # source[p]: the element of the broadcast value written at flat position p (-1: none).
+    source = np.full(size, -1, dtype=np.int64)
+    source[positions.reshape(-1)] = np.arange(positions.size, dtype=np.int64)
+    from ._creation import asarray
+
+    values = _kiln.reshape(_kiln.broadcast_to(_kiln.reshape(value, vshape), target), [-1])
+    src = asarray(source)._raw
+    picked = _kiln.take(values, _kiln.maximum(src, 0), 0)
+    flat = _kiln.where(_kiln.greater_equal(src, 0), picked, _kiln.reshape(raw, [-1]))
+    return _kiln.reshape(flat, shape)

@@ -1,7 +1,8 @@
-"""Manipulation functions: reshapes, permutations, broadcasts and flips (all lazy views).
+"""Manipulation functions: reshapes, permutations, broadcasts, flips, joins and rolls.
 
-Invariant: none of these copies data; they build movement nodes that the scheduler turns into
-strided index arithmetic.
+Invariant: everything here is lazy. Views (reshape, permute, broadcast, flip, tile, repeat by a
+scalar) build movement nodes the scheduler turns into strided index arithmetic; concat, stack
+and roll build one library copy step; repeat by per-element counts reads the counts only.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from ._array import Array, _wrap
 
 __all__ = [
     "broadcast_arrays",
+    "concat",
+    "roll",
+    "stack",
     "broadcast_shapes",
     "broadcast_to",
     "expand_dims",
@@ -27,6 +31,43 @@ __all__ = [
     "tile",
     "unstack",
 ]
+
+
+def _arrays(arrays: object, what: str) -> list[Array]:
+    if not isinstance(arrays, (tuple, list)):
+        raise TypeError(f"{what} expects a tuple or list of kiln arrays, got {type(arrays).__name__}")
+    for a in arrays:
+        _check_array(a, what)
+    return list(arrays)
+
+
+def concat(arrays: tuple[Array, ...] | list[Array], /, *, axis: int | None = 0) -> Array:
+    """The arrays joined along the existing ``axis`` (flattened first when ``axis`` is None),
+    promoted to their common dtype. One lazy library step."""
+    xs = _arrays(arrays, "concat")
+    ax = None if axis is None else _integer(axis, "axis")
+    return _wrap(_kiln.concat([a._raw for a in xs], ax))
+
+
+def stack(arrays: tuple[Array, ...] | list[Array], /, *, axis: int = 0) -> Array:
+    """The arrays (all of one shape) joined along a new ``axis`` of the result."""
+    xs = _arrays(arrays, "stack")
+    return _wrap(_kiln.stack([a._raw for a in xs], _integer(axis, "axis")))
+
+
+def roll(
+    x: Array,
+    /,
+    shift: int | tuple[int, ...],
+    *,
+    axis: int | tuple[int, ...] | None = None,
+) -> Array:
+    """``x`` with its elements rotated by ``shift`` along ``axis`` (of the flattened array when
+    None, then reshaped back); elements that roll past the end re-enter at the start."""
+    _check_array(x, "roll")
+    shifts = [_integer(s, "shift") for s in (shift if isinstance(shift, (tuple, list)) else [shift])]
+    axes = None if axis is None else _axes(axis)
+    return _wrap(_kiln.roll(x._raw, shifts, axes))
 
 
 def broadcast_shapes(*shapes: tuple[int, ...]) -> tuple[int, ...]:
@@ -154,10 +195,19 @@ def repeat(x: Array, repeats: int | Array, /, *, axis: int | None = None) -> Arr
 
         from ._creation import asarray
 
-        counts = np.asarray(repeats)
+        # The counts decide the shape, so they are read; x stays lazy (a gather).
+        counts = np.asarray(repeats).astype(np.int64).reshape(-1)
+        extent = x.shape[axis]
+        if counts.size == 1:
+            counts = np.full(extent, counts[0])
+        if counts.size != extent:
+            raise ValueError(
+                f"repeat: {counts.size} counts for an axis of size {extent} (give one or one per element)"
+            )
         if (counts < 0).any():
             raise ValueError("repeat needs non-negative repeats")
-        return asarray(np.repeat(np.asarray(x), counts, axis=axis), dtype=x.dtype)
+        positions = asarray(np.repeat(np.arange(extent, dtype=np.int64), counts))
+        return _wrap(_kiln.take(x._raw, positions._raw, axis))
     count = _integer(repeats, "repeats")
     if count < 0:
         raise ValueError(f"repeat needs non-negative repeats, got {count}")

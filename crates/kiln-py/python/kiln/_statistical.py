@@ -178,9 +178,14 @@ def diff(
 ) -> Array:
     """The ``n``-th forward difference along ``axis`` (lazy slices and a subtraction)."""
     _check_array(x, "diff")
-    if prepend is not None or append is not None:
-        raise NotImplementedError("diff(prepend=..., append=...) needs concat, which kiln lacks")
     axis, n = _integer(axis, "axis"), _integer(n, "n")
+    if prepend is not None or append is not None:
+        from ._manipulation import concat
+
+        parts = [p for p in (prepend, x, append) if p is not None]
+        for p in parts:
+            _check_array(p, "diff")
+        x = concat(parts, axis=axis)
     if x.ndim == 0:
         raise ValueError("diff needs an array of at least one dimension")
     if not -x.ndim <= axis < x.ndim:
