@@ -152,6 +152,21 @@ macro_rules! divmod {
 divmod!(divmod_f64, f64);
 divmod!(divmod_f32, f32);
 
+/// Floor division: NumPy's divmod quotient for finite operands, the Array API's
+/// `floor(a / b)` when one is infinite (`inf // 2 = inf`, `1 // -inf = -0.0`).
+macro_rules! floor_div {
+    ($name:ident, $divmod:ident, $t:ty) => {
+        pub fn $name(a: $t, b: $t) -> $t {
+            if a.is_infinite() || b.is_infinite() {
+                return (a / b).floor();
+            }
+            $divmod(a, b).0
+        }
+    };
+}
+floor_div!(floor_div_f64, divmod_f64, f64);
+floor_div!(floor_div_f32, divmod_f32, f32);
+
 macro_rules! nextafter {
     ($name:ident, $t:ty) => {
         pub fn $name(x: $t, y: $t) -> $t {
@@ -195,7 +210,7 @@ pub fn real_binary_f64(op: BinaryOp, a: f64, b: f64) -> f64 {
         LogAddExp => logaddexp(a, b),
         Copysign => a.copysign(b),
         Nextafter => nextafter_f64(a, b),
-        FloorDiv => divmod_f64(a, b).0,
+        FloorDiv => floor_div_f64(a, b),
         Rem => divmod_f64(a, b).1,
         _ => f64::NAN,
     }
@@ -213,7 +228,7 @@ extern "C" fn kiln_f32_binary(op: u32, a: f32, b: f32) -> f32 {
     match BinaryOp::ALL.get(op as usize) {
         // Exact or native-precision operations stay in f32.
         Some(Nextafter) => nextafter_f32(a, b),
-        Some(FloorDiv) => divmod_f32(a, b).0,
+        Some(FloorDiv) => floor_div_f32(a, b),
         Some(Rem) => divmod_f32(a, b).1,
         Some(Copysign) => a.copysign(b),
         Some(&op) => real_binary_f64(op, a as f64, b as f64) as f32,
@@ -454,6 +469,13 @@ mod tests {
     #[test]
     fn float_divmod_follows_numpy() {
         assert_eq!(divmod_f64(-7.0, 2.0), (-4.0, 1.0));
+        assert_eq!(floor_div_f64(f64::INFINITY, 2.0), f64::INFINITY);
+        assert_eq!(floor_div_f64(f64::NEG_INFINITY, 2.0), f64::NEG_INFINITY);
+        assert!(floor_div_f64(1.0, f64::NEG_INFINITY).is_sign_negative());
+        assert_eq!(floor_div_f64(1.0, f64::NEG_INFINITY), 0.0);
+        assert!(floor_div_f64(-1.0, f64::INFINITY).is_sign_negative());
+        assert!(floor_div_f64(f64::INFINITY, f64::INFINITY).is_nan());
+        assert_eq!(floor_div_f32(f32::INFINITY, -0.0), f32::NEG_INFINITY);
         assert_eq!(divmod_f64(7.0, -2.0), (-4.0, -1.0));
         let (q, r) = divmod_f64(1.0, 0.0);
         assert!(q.is_infinite() && r.is_nan());

@@ -128,7 +128,7 @@ fn float_maximum_minimum_propagate_nan_and_order_zeros() {
 }
 
 #[test]
-fn float_floor_divide_and_remainder_follow_python() {
+fn float_floor_divide_and_remainder_follow_python_for_finite_operands() {
     assert!(same(bf(B::FloorDiv, 7.0, -2.0), -4.0));
     assert!(same(bf(B::Rem, 7.0, -2.0), -1.0));
     assert!(same(bf(B::Rem, -7.0, 2.0), 1.0));
@@ -140,7 +140,15 @@ fn float_floor_divide_and_remainder_follow_python() {
     assert!(bf(B::Rem, 1.0, 0.0).is_nan());
     assert!(same(bf(B::Rem, -1.0, f64::INFINITY), f64::INFINITY));
     assert!(same(bf(B::Rem, 1.0, f64::INFINITY), 1.0));
-    assert!(bf(B::FloorDiv, f64::INFINITY, 2.0).is_nan());
+    // Infinite operands follow the Array API (floor of the IEEE quotient), not NumPy's NaN / -1.
+    assert!(same(bf(B::FloorDiv, f64::INFINITY, 2.0), f64::INFINITY));
+    assert!(same(
+        bf(B::FloorDiv, f64::NEG_INFINITY, 2.0),
+        f64::NEG_INFINITY
+    ));
+    assert!(same(bf(B::FloorDiv, 1.0, f64::NEG_INFINITY), -0.0));
+    assert!(same(bf(B::FloorDiv, -1.0, f64::INFINITY), -0.0));
+    assert!(bf(B::FloorDiv, f64::INFINITY, f64::NEG_INFINITY).is_nan());
     assert!(same(bf(B::FloorDiv, 0.5, -1.0), -1.0));
     assert!(same(bf(B::FloorDiv, -0.0, 1.0), -0.0));
     assert_eq!(

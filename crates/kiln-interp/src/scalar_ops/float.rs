@@ -143,8 +143,13 @@ macro_rules! native_precision_ops {
             (floor_div, rem)
         }
 
-        /// Python `//` on floats (`x // 0 = x / 0`).
+        /// Python `//` on finite floats (`x // 0 = x / 0`); with an infinite operand, the
+        /// Array API's `floor(x1 / x2)` (`inf // 2 = inf`, `1 // -inf = -0.0`), where NumPy's
+        /// divmod would give NaN and -1.
         pub fn $floor_div(a: $t, b: $t) -> $t {
+            if a.is_infinite() || b.is_infinite() {
+                return (a / b).floor();
+            }
             $divmod(a, b).0
         }
 
