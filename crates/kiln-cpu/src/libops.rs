@@ -1,8 +1,8 @@
 //! Data-movement library steps (`LibOp`): concatenation, gathers, sorts and sorted search, as
 //! typed host loops (rayon over independent lines for sorts).
 //!
-//! Invariant: operands are read only through their verified views, with bounds-checked slice
-//! accesses (no `unsafe`); gather indices are normalised and checked before any element moves, so
+//! Invariant: operands are read only through their verified views (borrowed in place when
+//! contiguous), with bounds-checked slice accesses (no `unsafe`); gather indices are normalised and checked before any element moves, so
 //! an index outside `-n..n` is an `IrError::IndexOutOfBounds` and the output is never published.
 //! Sorts follow `kiln_ir::sort_order` (NaN last, `-0.0 == 0.0`, stable), descending by the
 //! reverse-sort-reverse rule the reference uses.
@@ -10,6 +10,7 @@
 use crate::error::CpuError;
 use kiln_ir::{C64, C128, DType, Element, IndexIter, IrError, LibOp, Operand, Shape, Storage};
 use rayon::prelude::*;
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 /// An operand's storage and view.
@@ -180,6 +181,27 @@ fn gather_view<T: Element>((storage, operand): Arg<'_>) -> Result<Vec<T>, CpuErr
     Ok(values)
 }
 
+/// An operand's elements in row-major order: borrowed when its view is contiguous, else
+/// gathered (so a gather of a few rows never copies the whole source).
+fn row_major<'a, T: Element>(arg: Arg<'a>) -> Result<Cow<'a, [T]>, CpuError> {
+    let (storage, operand) = arg;
+    let view = &operand.view;
+    let numel = view.shape.numel();
+    let contiguous = view.shape.contiguous_strides();
+    let dense = view
+        .shape
+        .dims()
+        .iter()
+        .zip(view.strides.iter().zip(&contiguous))
+        .all(|(&d, (&s, &c))| d <= 1 || s == c);
+    if dense {
+        let data = storage.as_slice::<T>().ok_or_else(missing)?;
+        let part = data.get(view.offset..view.offset + numel).ok_or_else(oob)?;
+        return Ok(Cow::Borrowed(part));
+    }
+    gather_view(arg).map(Cow::Owned)
+}
+
 /// Index operand values (any integer dtype), normalised into `0..n`.
 fn read_indices(arg: Arg<'_>, axis: usize, n: usize) -> Result<Vec<usize>, CpuError> {
     fn as_i128<T: Element>(arg: Arg<'_>) -> Result<Vec<i128>, CpuError> {
@@ -240,7 +262,7 @@ fn concat<T: Element>(
     let (outer, total, inner) = split(shape, axis);
     let mut at = 0;
     for &arg in args {
-        let part = gather_view::<T>(arg)?;
+        let part = row_major::<T>(arg)?;
         let ext = arg.1.view.shape.dims()[axis];
         let run = ext * inner;
         for r in 0..outer {
@@ -261,7 +283,7 @@ fn take<T: Element>(
     shape: &Shape,
     out: &mut Storage,
 ) -> Result<(), CpuError> {
-    let values = gather_view::<T>(x)?;
+    let values = row_major::<T>(x)?;
     let o = out.as_mut_slice::<T>().ok_or_else(missing)?;
     let (outer, n, inner) = split(&x.1.view.shape, axis);
     let m = shape.dims()[axis];
@@ -284,7 +306,7 @@ fn take_along<T: Element>(
     shape: &Shape,
     out: &mut Storage,
 ) -> Result<(), CpuError> {
-    let values = gather_view::<T>(x)?;
+    let values = row_major::<T>(x)?;
     let o = out.as_mut_slice::<T>().ok_or_else(missing)?;
     let (_, n, inner) = split(&x.1.view.shape, axis);
     let m = shape.dims()[axis];
@@ -316,7 +338,7 @@ fn sort<T: Sortable>(
     arg: bool,
     out: &mut Storage,
 ) -> Result<(), CpuError> {
-    let values = gather_view::<T>(x)?;
+    let values = row_major::<T>(x)?;
     let (outer, n, inner) = split(&x.1.view.shape, axis);
     // One line per (r, c): elements (r, 0..n, c) of the row-major values.
     let line_of = |l: usize| -> Vec<T> {
@@ -355,10 +377,10 @@ fn search_sorted<T: Sortable>(
     right: bool,
     out: &mut Storage,
 ) -> Result<(), CpuError> {
-    let sorted = gather_view::<T>(sorted)?;
-    let values = gather_view::<T>(values)?;
+    let sorted = row_major::<T>(sorted)?;
+    let values = row_major::<T>(values)?;
     let o = out.as_mut_slice::<i64>().ok_or_else(missing)?;
-    for (slot, v) in o.iter_mut().zip(&values) {
+    for (slot, v) in o.iter_mut().zip(values.iter()) {
         let point = if right {
             sorted.partition_point(|s| s.order(v) != Ordering::Greater)
         } else {
