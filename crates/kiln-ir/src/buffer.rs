@@ -1,12 +1,22 @@
-//! Realized array data: aligned flat storage, element types, and a strided view into it.
+//! Realized array data: flat storage, element types, and a strided view into it.
 //!
-//! Invariant: a `Storage` is a 64-byte-aligned allocation of `len` elements of one dtype whose
-//! bytes are always initialised: zeroed by `zeroed`, or (from `for_overwrite`) zeros or the bytes
-//! of an earlier storage, for a writer that overwrites every element. A `Realized` pairs one with
-//! a `View` that fits inside it. Storage is shared (`Arc`) and never mutated after it is published
-//! to more than one owner: kernels write only into storage they allocated for their outputs.
+//! Invariant: a `Storage` holds `len` initialised elements of one dtype (a `bool` byte is 0 or 1)
+//! at an address aligned at least to the element size, and is one of two kinds:
 //!
-//! Large allocations come from `calloc` (lazily zeroed pages, no memset) and, when dropped,
+//! - kiln's own: a 64-byte-aligned allocation, zeroed by `zeroed`, or (from `for_overwrite`) zeros
+//!   or the bytes of an earlier storage, for a writer that overwrites every element;
+//! - foreign (`from_foreign`): memory another library owns (a DLPack producer), kept alive by an
+//!   owner value that the storage drops exactly once when it is dropped. kiln never writes it,
+//!   never pools it and never frees it itself; `as_mut_slice` and `set` refuse it. Dropping the
+//!   owner may call into its producer (NumPy's DLPack deleter takes the GIL), so storage must not
+//!   be dropped while a lock is held that a Python thread could be waiting for.
+//!
+//! A `Realized` pairs one with a `View` that fits inside it. Storage is shared (`Arc`) and never
+//! mutated by kiln after it is published to more than one owner: kernels write only into storage
+//! they allocated for their outputs. (The owner of foreign memory may still write it, as a NumPy
+//! array passed to `kiln.asarray` can be; readers then see the new values, as NumPy views do.)
+//!
+//! Large own allocations come from `calloc` (lazily zeroed pages, no memset) and, when dropped,
 //! wait in a small pool (`POOL_BYTES` in all) for a `for_overwrite` of the same size, which then
 //! reuses them without page faults: a fresh 512 MiB output costs more than computing it.
 
@@ -21,21 +31,50 @@ use std::sync::Arc;
 /// Alignment of every storage allocation (a cache line; enough for any SIMD load).
 pub const STORAGE_ALIGN: usize = 64;
 
-/// A 64-byte-aligned flat allocation of `len` elements of `dtype` (see the module invariant).
-#[derive(Debug)]
+/// `len` elements of `dtype` in flat memory, kiln's own or foreign (see the module invariant).
 pub struct Storage {
-    /// Start of the elements (64-byte aligned, inside the allocation at `base`).
+    /// Start of the elements (64-byte aligned for kiln's own memory, element-aligned for
+    /// foreign memory).
     ptr: NonNull<u8>,
-    /// What `calloc`-style allocation returned; `None` for a zero-byte storage.
-    base: Option<NonNull<u8>>,
+    backing: Backing,
     len: usize,
     dtype: DType,
 }
 
-// SAFETY: Storage owns its allocation exclusively; shared access only reads, and writers hold the
-// only reference while they write (see the module invariant).
+/// What keeps a storage's memory alive and how it is released.
+enum Backing {
+    /// Zero bytes: nothing to release.
+    Empty,
+    /// kiln's allocation: what `calloc`-style allocation returned (`ptr` lies inside it).
+    Own(NonNull<u8>),
+    /// Foreign memory; dropping the owner releases it (for DLPack: calls the producer's deleter).
+    Foreign { _owner: ForeignOwner },
+}
+
+/// Whatever keeps foreign memory alive; its `Drop` releases the memory.
+pub type ForeignOwner = Box<dyn Send + Sync>;
+
+impl std::fmt::Debug for Storage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = match self.backing {
+            Backing::Empty => "empty",
+            Backing::Own(_) => "own",
+            Backing::Foreign { .. } => "foreign",
+        };
+        f.debug_struct("Storage")
+            .field("ptr", &self.ptr)
+            .field("kind", &kind)
+            .field("len", &self.len)
+            .field("dtype", &self.dtype)
+            .finish()
+    }
+}
+
+// SAFETY: Storage owns its allocation exclusively (or, for foreign memory, an owner that is
+// itself Send + Sync); shared access only reads, and writers hold the only reference while they
+// write (see the module invariant).
 unsafe impl Send for Storage {}
-// SAFETY: see above: concurrent readers never race with a writer.
+// SAFETY: see above: concurrent readers never race with a kiln writer.
 unsafe impl Sync for Storage {}
 
 /// Allocations of at least this many bytes are pooled when dropped.
@@ -74,22 +113,88 @@ impl Storage {
         let ptr = unsafe { NonNull::new_unchecked(base.as_ptr().add(offset)) };
         Storage {
             ptr,
-            base: Some(base),
+            backing: Backing::Own(base),
             len,
             dtype,
         }
     }
 
     fn empty(dtype: DType, len: usize) -> Storage {
-        /// A type whose dangling pointer is aligned for every element type (and SIMD loads).
-        #[repr(align(64))]
-        struct Aligned;
         Storage {
-            ptr: NonNull::<Aligned>::dangling().cast(),
-            base: None,
+            ptr: aligned_dangling(),
+            backing: Backing::Empty,
             len,
             dtype,
         }
+    }
+
+    /// Whether foreign memory at `ptr` holding `len` elements of `dtype` can be wrapped by
+    /// `from_foreign`: the byte size fits, the pointer is non-null (unless there are no bytes)
+    /// and aligned to the element size, and (for `bool`) every byte is 0 or 1.
+    ///
+    /// # Safety
+    /// If `len * dtype.size_bytes()` is non-zero and `ptr` is non-null and aligned, the bytes
+    /// `ptr .. ptr + len * size` must be readable (they are read for `bool`).
+    pub unsafe fn check_foreign(ptr: *const u8, dtype: DType, len: usize) -> Result<(), IrError> {
+        let bytes = Storage::checked_bytes(dtype, len)?;
+        if bytes == 0 {
+            return Ok(());
+        }
+        if ptr.is_null() {
+            return Err(IrError::InvalidArgument(format!(
+                "foreign memory of {len} elements of {dtype} has a null data pointer"
+            )));
+        }
+        let size = dtype.size_bytes();
+        if !(ptr as usize).is_multiple_of(size) {
+            return Err(IrError::InvalidArgument(format!(
+                "foreign memory at {ptr:p} is not aligned to the {size}-byte size of {dtype}"
+            )));
+        }
+        if dtype == DType::Bool {
+            // SAFETY: the caller guarantees `bytes` readable bytes at the (non-null) `ptr`.
+            let raw = unsafe { std::slice::from_raw_parts(ptr, bytes) };
+            if raw.iter().any(|&b| b > 1) {
+                return Err(IrError::InvalidArgument(
+                    "foreign bool memory holds bytes other than 0 and 1".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Wraps foreign memory without copying: `len` elements of `dtype` at `ptr`, kept alive by
+    /// `owner`, which is dropped exactly once: when the storage is dropped, or at once if this
+    /// returns an error (`check_foreign`'s conditions are checked again here).
+    ///
+    /// # Safety
+    /// `ptr .. ptr + len * dtype.size_bytes()` must hold initialised elements of `dtype` that
+    /// stay readable until `owner` is dropped. kiln never writes them. Whoever else can write
+    /// them must not do so while kiln reads (kiln reads during evaluation and read-back).
+    pub unsafe fn from_foreign(
+        ptr: *const u8,
+        dtype: DType,
+        len: usize,
+        owner: ForeignOwner,
+    ) -> Result<Storage, IrError> {
+        // SAFETY: forwarded from this function's contract.
+        unsafe { Storage::check_foreign(ptr, dtype, len) }?;
+        let ptr = match NonNull::new(ptr as *mut u8) {
+            Some(p) if len > 0 => p,
+            // Zero elements: any pointer (even null) is fine; use one aligned for every dtype.
+            _ => aligned_dangling(),
+        };
+        Ok(Storage {
+            ptr,
+            backing: Backing::Foreign { _owner: owner },
+            len,
+            dtype,
+        })
+    }
+
+    /// Whether the memory is foreign (see the module invariant).
+    pub fn is_foreign(&self) -> bool {
+        matches!(self.backing, Backing::Foreign { .. })
     }
 
     /// Allocates `len` zeroed elements.
@@ -149,7 +254,8 @@ impl Storage {
     pub fn as_ptr(&self) -> *const u8 {
         self.ptr.as_ptr()
     }
-    /// Raw pointer for kernels that write their freshly allocated output.
+    /// Raw pointer for kernels that write their freshly allocated output (never foreign
+    /// memory, which may be read-only).
     pub fn as_mut_ptr(&self) -> *mut u8 {
         self.ptr.as_ptr()
     }
@@ -157,14 +263,16 @@ impl Storage {
     /// The storage as a typed slice; `None` if `T` is not this storage's dtype.
     pub fn as_slice<T: Element>(&self) -> Option<&[T]> {
         (T::DTYPE == self.dtype).then(|| {
-            // SAFETY: the allocation holds `len` initialised elements of T, aligned to 64.
+            // SAFETY: the memory holds `len` initialised elements of T, aligned at least to the
+            // element size (module invariant; `check_foreign` for foreign memory).
             unsafe { std::slice::from_raw_parts(self.ptr.as_ptr() as *const T, self.len) }
         })
     }
 
-    /// The storage as a mutable typed slice; only for an exclusively owned storage.
+    /// The storage as a mutable typed slice; only for an exclusively owned storage of kiln's
+    /// own memory (`None` for foreign memory, which kiln never writes).
     pub fn as_mut_slice<T: Element>(&mut self) -> Option<&mut [T]> {
-        (T::DTYPE == self.dtype).then(|| {
+        (T::DTYPE == self.dtype && !self.is_foreign()).then(|| {
             // SAFETY: &mut self proves exclusive access; layout as in `as_slice`.
             unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr() as *mut T, self.len) }
         })
@@ -175,8 +283,12 @@ impl Storage {
         (i < self.len).then(|| read_scalar(self.dtype, self.ptr.as_ptr(), i))
     }
 
-    /// Writes element `i` (bounds- and dtype-checked); only for exclusively owned storage.
+    /// Writes element `i` (bounds- and dtype-checked); only for exclusively owned storage of
+    /// kiln's own memory (an error for foreign memory).
     pub fn set(&mut self, i: usize, value: Scalar) -> Result<(), IrError> {
+        if self.is_foreign() {
+            return Err(IrError::Verify("kiln never writes foreign memory".into()));
+        }
         if i >= self.len {
             return Err(IrError::IndexOutOfBounds {
                 index: i as i64,
@@ -190,9 +302,19 @@ impl Storage {
     }
 }
 
+/// A dangling pointer aligned for every element type (and SIMD loads), for zero-byte storage.
+fn aligned_dangling() -> NonNull<u8> {
+    #[repr(align(64))]
+    struct Aligned;
+    NonNull::<Aligned>::dangling().cast()
+}
+
 impl Drop for Storage {
     fn drop(&mut self) {
-        let Some(base) = self.base else { return };
+        let base = match &self.backing {
+            Backing::Empty | Backing::Foreign { .. } => return, // the owner drops with `backing`
+            Backing::Own(base) => *base,
+        };
         let bytes = self.byte_len();
         if bytes >= POOL_MIN_BYTES {
             let mut free = pool();
@@ -216,7 +338,7 @@ impl Drop for Storage {
 }
 
 fn read_scalar(dtype: DType, base: *const u8, i: usize) -> Scalar {
-    // SAFETY: callers check `i < len`; the pointer is aligned for every dtype.
+    // SAFETY: callers check `i < len`; storage memory is aligned to the element size.
     unsafe {
         match dtype {
             DType::Bool => Scalar::Bool(*base.add(i) != 0),
@@ -437,6 +559,103 @@ mod tests {
         let e = Storage::zeroed(DType::C128, 0).unwrap();
         assert_eq!(e.as_ptr() as usize % STORAGE_ALIGN, 0);
         assert!(e.as_slice::<C128>().unwrap().is_empty());
+    }
+
+    /// A foreign owner that counts how often it is dropped.
+    struct Counted(
+        Arc<std::sync::atomic::AtomicUsize>,
+        #[allow(dead_code)] Vec<f64>,
+    );
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    fn drops() -> Arc<std::sync::atomic::AtomicUsize> {
+        Arc::new(std::sync::atomic::AtomicUsize::new(0))
+    }
+
+    fn count(c: &std::sync::atomic::AtomicUsize) -> usize {
+        c.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    #[test]
+    fn foreign_storage_reads_in_place_and_drops_its_owner_once() {
+        let dropped = drops();
+        let data = vec![1.0f64, 2.0, 3.0, 4.0];
+        let ptr = data.as_ptr() as *const u8;
+        let owner = Box::new(Counted(dropped.clone(), data));
+        // SAFETY: the Vec's heap buffer moves with the owner, which the storage keeps alive.
+        let s = Arc::new(unsafe { Storage::from_foreign(ptr, DType::F64, 4, owner) }.unwrap());
+        assert!(s.is_foreign());
+        assert_eq!(s.as_ptr(), ptr);
+        let r = Realized::with_view(
+            s.clone(),
+            View {
+                shape: Shape::from([2]),
+                strides: vec![-2],
+                offset: 3,
+            },
+        )
+        .unwrap();
+        assert_eq!(r.to_vec::<f64>(), vec![4.0, 2.0]);
+        drop(s);
+        assert_eq!(count(&dropped), 0);
+        drop(r);
+        assert_eq!(count(&dropped), 1);
+    }
+
+    #[test]
+    fn foreign_storage_is_never_written() {
+        let dropped = drops();
+        let data = vec![1.0f64];
+        let ptr = data.as_ptr() as *const u8;
+        let owner = Box::new(Counted(dropped.clone(), data));
+        // SAFETY: as above.
+        let mut s = unsafe { Storage::from_foreign(ptr, DType::F64, 1, owner) }.unwrap();
+        assert!(s.as_mut_slice::<f64>().is_none());
+        assert!(s.set(0, Scalar::F64(5.0)).is_err());
+        assert_eq!(s.get(0), Some(Scalar::F64(1.0)));
+        drop(s);
+        assert_eq!(count(&dropped), 1);
+    }
+
+    #[test]
+    fn misaligned_foreign_memory_is_refused_and_its_owner_dropped() {
+        let dropped = drops();
+        let data = vec![0.0f64; 3];
+        // SAFETY: one byte into a live allocation of 24 bytes.
+        let ptr = unsafe { (data.as_ptr() as *const u8).add(1) };
+        // SAFETY: 16 bytes from ptr are inside the allocation.
+        assert!(unsafe { Storage::check_foreign(ptr, DType::F64, 2) }.is_err());
+        let owner = Box::new(Counted(dropped.clone(), data));
+        // SAFETY: as above.
+        assert!(unsafe { Storage::from_foreign(ptr, DType::F64, 2, owner) }.is_err());
+        assert_eq!(count(&dropped), 1);
+    }
+
+    #[test]
+    fn foreign_bool_bytes_must_be_zero_or_one() {
+        let good = [0u8, 1, 1];
+        let bad = [0u8, 2, 1];
+        // SAFETY: three readable bytes each.
+        unsafe {
+            assert!(Storage::check_foreign(good.as_ptr(), DType::Bool, 3).is_ok());
+            assert!(Storage::check_foreign(bad.as_ptr(), DType::Bool, 3).is_err());
+        }
+    }
+
+    #[test]
+    fn empty_foreign_storage_accepts_a_null_pointer() {
+        let dropped = drops();
+        let owner = Box::new(Counted(dropped.clone(), Vec::new()));
+        // SAFETY: zero elements: nothing is read.
+        let s = unsafe { Storage::from_foreign(std::ptr::null(), DType::C128, 0, owner) }.unwrap();
+        assert_eq!(s.as_ptr() as usize % STORAGE_ALIGN, 0);
+        assert!(s.as_slice::<C128>().unwrap().is_empty());
+        drop(s);
+        assert_eq!(count(&dropped), 1);
     }
 
     #[test]

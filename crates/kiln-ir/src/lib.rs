@@ -19,7 +19,7 @@ pub mod scalar;
 pub mod schedule;
 pub mod shape;
 
-pub use buffer::{Element, Realized, Storage};
+pub use buffer::{Element, ForeignOwner, Realized, Storage};
 pub use dtype::{DType, DTypeKind, can_cast, promote};
 pub use error::{IrError, PythonKind};
 pub use kernel::{

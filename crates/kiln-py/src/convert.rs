@@ -1,17 +1,18 @@
 //! Conversions between Python values and kiln values: dtype names, scalar operands, index
-//! entries, scalars read back, and NumPy arrays in both directions.
+//! entries, scalars read back, and NumPy copies of array values (NumPy data comes in through
+//! DLPack: see `dlpack`).
 //!
 //! Invariant: conversions are exact or fail with a `TypeError`/`ValueError`; nothing here
 //! guesses (argument normalisation such as `axis=3 -> [3]` is done in Python before the call).
 
 use kiln::{Array, C64, C128, DType, Idx, Operand, Scalar, ScalarArg};
-use numpy::{PyArray1, PyArrayMethods, PyReadonlyArrayDyn, PyUntypedArrayMethods};
+use numpy::{PyArray1, PyArrayMethods};
 use pyo3::IntoPyObjectExt;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyComplex, PyFloat, PyInt};
 
 use crate::array::RawArray;
-use crate::error::{run, to_pyerr, type_error, value_error};
+use crate::error::{run, type_error, value_error};
 
 /// A dtype from its standard name.
 pub(crate) fn dtype(name: &str) -> PyResult<DType> {
@@ -142,33 +143,5 @@ pub(crate) fn to_numpy<'py>(py: Python<'py>, a: &Array) -> PyResult<Bound<'py, P
         DType::F64 => out!(f64),
         DType::C64 => out!(C64),
         DType::C128 => out!(C128),
-    })
-}
-
-/// A copy of a C-contiguous NumPy array whose dtype is `dtype` (checked by the extraction).
-pub(crate) fn from_numpy(obj: &Bound<'_, PyAny>, dtype: DType) -> PyResult<Array> {
-    macro_rules! copy_in {
-        ($t:ty) => {{
-            let array: PyReadonlyArrayDyn<'_, $t> = obj.extract()?;
-            let data = array
-                .as_slice()
-                .map_err(|e| value_error(format!("NumPy array is not contiguous: {e}")))?;
-            Array::from_slice(data, array.shape()).map_err(|e| to_pyerr(&e))?
-        }};
-    }
-    Ok(match dtype {
-        DType::Bool => copy_in!(bool),
-        DType::I8 => copy_in!(i8),
-        DType::I16 => copy_in!(i16),
-        DType::I32 => copy_in!(i32),
-        DType::I64 => copy_in!(i64),
-        DType::U8 => copy_in!(u8),
-        DType::U16 => copy_in!(u16),
-        DType::U32 => copy_in!(u32),
-        DType::U64 => copy_in!(u64),
-        DType::F32 => copy_in!(f32),
-        DType::F64 => copy_in!(f64),
-        DType::C64 => copy_in!(C64),
-        DType::C128 => copy_in!(C128),
     })
 }

@@ -77,12 +77,6 @@ fn eye(
     run_array(py, || kiln::eye(n_rows, n_cols, k, dtype))
 }
 
-/// A copy of a C-contiguous NumPy array of a kiln dtype (python/kiln/_creation.py checks both).
-#[pyfunction]
-fn from_numpy(array: &Bound<'_, PyAny>, dtype_name: &str) -> PyResult<RawArray> {
-    crate::convert::from_numpy(array, dtype(dtype_name)?).map(RawArray)
-}
-
 /// The values as a new NumPy array (evaluating first).
 #[pyfunction]
 fn to_numpy<'py>(py: Python<'py>, x: &RawArray) -> PyResult<Bound<'py, PyAny>> {
@@ -103,7 +97,6 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(arange, m)?)?;
     m.add_function(wrap_pyfunction!(linspace, m)?)?;
     m.add_function(wrap_pyfunction!(eye, m)?)?;
-    m.add_function(wrap_pyfunction!(from_numpy, m)?)?;
     m.add_function(wrap_pyfunction!(to_numpy, m)?)?;
     m.add_function(wrap_pyfunction!(item, m)?)?;
     Ok(())

@@ -3,12 +3,15 @@
 //! Invariant: bindings are thin. Each Python-callable function converts its arguments and makes
 //! one facade call through `error::run` (evaluation: GIL released) or `error::run_array` (graph
 //! building: GIL kept), both with panics caught and errors mapped to the exception
-//! `KilnError::python_kind` names. Signatures, defaults, argument normalisation and
-//! docstrings of the Array API namespace live in Python, as polars does.
+//! `KilnError::python_kind` names. The one exception is `dlpack`, which implements the DLPack C
+//! protocol (capsules, deleters) itself and keeps its own invariant. Signatures, defaults,
+//! argument normalisation and docstrings of the Array API namespace live in Python, as polars
+//! does.
 
 mod array;
 mod convert;
 mod creation;
+mod dlpack;
 mod elementwise;
 mod error;
 mod gather;
@@ -27,5 +30,6 @@ fn _kiln(m: &Bound<'_, PyModule>) -> PyResult<()> {
     reduction::register(m)?;
     creation::register(m)?;
     pipeline::register(m)?;
+    dlpack::register(m)?;
     Ok(())
 }

@@ -29,6 +29,12 @@ impl Array {
         Ok(Array::from_realized(Realized::from_vec(data, shape)?))
     }
 
+    /// An array over already realized data, shared without a copy (for example foreign memory
+    /// wrapped by `Storage::from_foreign`, or another array's storage seen through a view).
+    pub fn from_data(data: Realized) -> Array {
+        Array::from_realized(data)
+    }
+
     /// An array copied from an `ndarray` array (any layout).
     pub fn from_ndarray<T: Element, D: ndarray::Dimension>(
         a: &ndarray::Array<T, D>,

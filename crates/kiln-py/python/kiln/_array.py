@@ -3,8 +3,9 @@
 Invariants: an ``Array`` wraps one immutable ``_kiln.RawArray``; operators build new lazy nodes
 and in-place operators rebind ``_raw`` to the new node (after checking that dtype and shape are
 unchanged); anything that needs values (``repr``, ``bool``, ``int``, ``float``, ``__array__``)
-forces evaluation. Operators return ``NotImplemented`` for operands they do not know, so Python
-can try the other side.
+forces evaluation. ``__array__`` and ``__dlpack__`` share kiln's storage without a copy
+(read-only on the consumer's side). Operators return ``NotImplemented`` for operands they do not
+know, so Python can try the other side.
 """
 
 from __future__ import annotations
@@ -196,10 +197,26 @@ class Array:
     def __array__(
         self, dtype: npt.DTypeLike | None = None, copy: bool | None = None
     ) -> npt.NDArray[Any]:
-        if copy is False:
-            raise ValueError("kiln arrays cannot be viewed by NumPy without a copy")
-        values = _kiln.to_numpy(self._raw)
-        return values if dtype is None else values.astype(dtype, copy=False)
+        """The values as a NumPy array (evaluating first).
+
+        Without ``copy`` (or with ``copy=False``) the result is a **read-only view** of kiln's
+        storage, shared through DLPack without a copy (kiln arrays are immutable, so NumPy may
+        not write them); ``np.asarray(x)`` takes this path. ``copy=True`` returns a writable
+        copy. A ``dtype`` other than the array's converts, which copies (``copy=False`` then
+        raises ``ValueError``).
+        """
+        view = np.from_dlpack(self)
+        if dtype is not None and np.dtype(dtype) != view.dtype:
+            if copy is False:
+                raise ValueError(
+                    f"cannot view a kiln {self.dtype.name} array as NumPy {np.dtype(dtype)} "
+                    "without a copy"
+                )
+            return view.astype(dtype)
+        if copy:
+            return np.array(view, copy=True)
+        view.flags.writeable = False  # (a legacy DLPack consumer could not know)
+        return view
 
     def __dlpack__(
         self,
@@ -210,12 +227,19 @@ class Array:
         dl_device: tuple[int, int] | None = None,
         copy: bool | None = None,
     ) -> object:
-        if copy is False:
-            raise BufferError("kiln arrays cannot be exported without a copy yet")
-        return _kiln.to_numpy(self._raw).__dlpack__()
+        """A DLPack capsule over the array's storage (evaluating first), without a copy.
+
+        ``max_version`` with major >= 1 gets a DLPack 1.1 ``dltensor_versioned`` capsule flagged
+        read-only; otherwise a legacy ``dltensor`` capsule, which cannot carry that flag: its
+        consumer must not write the memory. ``copy=True`` exports a fresh copy the consumer
+        owns; ``copy=False`` never copies. ``stream`` must be ``None`` (``ValueError``) and
+        ``dl_device`` the CPU, ``(1, 0)`` (``BufferError``).
+        """
+        return _kiln.to_dlpack(self._raw, stream, max_version, dl_device, copy)
 
     def __dlpack_device__(self) -> tuple[int, int]:
-        return (1, 0)  # kDLCPU, device 0
+        """``(device_type, device_id)`` in DLPack terms: ``(1, 0)``, the CPU."""
+        return _kiln.dlpack_device(self._raw)
 
     def _item(self) -> _Scalar:
         return _kiln.item(self._raw)

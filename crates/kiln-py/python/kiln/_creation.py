@@ -1,8 +1,9 @@
 """Creation functions: ``asarray`` and the generators (``zeros``, ``arange``, ``eye``, ...).
 
-Invariants: generators build lazy nodes (nothing is allocated until evaluation); ``asarray``
-copies foreign data (NumPy arrays, nested sequences, buffers) exactly once; shapes and dtypes
-are normalised here, so the extension sees lists of ints and dtype names.
+Invariants: generators build lazy nodes (nothing is allocated until evaluation); ``asarray`` and
+``from_dlpack`` share foreign memory through DLPack when it is CPU memory kiln can read in place
+and ``copy`` is not ``True``, and otherwise copy it exactly once; shapes and dtypes are
+normalised here, so the extension sees lists of ints and dtype names.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ __all__ = [
 ]
 
 _SCALAR_TYPES = (bool, int, float, complex)
+_DLPACK_CPU = 1  # kDLCPU
 
 
 def _default(dtype: object, fallback: DType) -> str:
@@ -56,8 +58,13 @@ def asarray(
     """Converts ``obj`` (a kiln array, Python scalar, nested sequence, NumPy array or any
     buffer) to a kiln array, of ``dtype`` if given.
 
-    kiln arrays are immutable, so ``copy`` only matters for foreign data, which is always copied
-    (``copy=False`` then raises ``ValueError``).
+    Memory is shared, not copied, when ``copy`` is not ``True`` and ``obj`` is a NumPy array
+    (or a buffer) whose dtype kiln has, in native byte order: exactly like ``np.asarray``, the
+    kiln array then reads the NumPy array's memory, so **writing to the NumPy array afterwards
+    changes the kiln array too** (pass ``copy=True`` for an independent array). ``copy=True``
+    always copies; ``copy=False`` raises ``ValueError`` where a copy would be needed (Python
+    scalars and sequences, a dtype change, another byte order). kiln arrays are immutable, so
+    for them ``copy`` only decides whether the result is a new handle.
     """
     _check_device(device)
     name = _dtype_name(dtype)
@@ -69,25 +76,73 @@ def asarray(
         # In-place operators rebind a handle to a new node, so a copy is a new handle on the
         # same immutable node: later `y += 1` must not change the array asarray was given.
         return _wrap(obj._raw) if copy else obj
-    if copy is False:
-        raise ValueError("asarray(copy=False): kiln must copy data that is not a kiln array")
     if isinstance(obj, _SCALAR_TYPES):
+        if copy is False:
+            raise ValueError("asarray(copy=False): kiln must copy a Python scalar")
         return _wrap(_kiln.full([], obj, name))
-    values = np.asarray(obj, dtype=None if dtype is None else _to_numpy_dtype(dtype))
-    kind = _from_numpy_dtype(values.dtype)
+    np_dtype = None if dtype is None else _to_numpy_dtype(dtype)
+    try:
+        values = np.asarray(obj, dtype=np_dtype, copy=copy)
+    except ValueError as error:
+        if copy is False:
+            raise ValueError(f"asarray(copy=False): kiln must copy this input ({error})") from None
+        raise
+    _from_numpy_dtype(values.dtype)  # TypeError for dtypes kiln lacks (float16, object, ...)
     if not values.dtype.isnative:
+        if copy is False:
+            raise ValueError("asarray(copy=False): kiln must copy to native byte order")
         values = values.astype(values.dtype.newbyteorder("="))
-    if not values.flags.c_contiguous:
+    try:
+        capsule = values.__dlpack__(max_version=(1, 1))
+    except BufferError:
+        # NumPy cannot export every layout (strides that are not a multiple of the item size).
+        if copy is False:
+            raise ValueError("asarray(copy=False): kiln must copy this NumPy layout") from None
         values = np.copy(values, order="C")  # (np.ascontiguousarray would make 0-d arrays 1-d)
-    return _wrap(_kiln.from_numpy(values, kind.name))
+        capsule = values.__dlpack__(max_version=(1, 1))
+    # `values` is either `obj`'s memory (copy not True) or a fresh copy: both are shared.
+    return _wrap(_kiln.from_dlpack(capsule, False if copy is False else None))
 
 
 def from_dlpack(x: object, /, *, device: Device | None = None, copy: bool | None = None) -> Array:
-    """A kiln array copied from any object that implements ``__dlpack__`` on the CPU."""
+    """A kiln array over the memory of any object that implements ``__dlpack__``.
+
+    CPU memory of a dtype kiln has is shared without a copy (the producer's tensor stays alive
+    until the last kiln array over it is gone) unless ``copy=True``; memory kiln cannot read in
+    place (misaligned, or ``bool`` bytes other than 0 and 1) is copied, and ``copy=False`` then
+    raises ``ValueError``. Memory on another device is requested from the producer as a CPU
+    copy. An object without ``__dlpack__`` raises ``AttributeError``; dtypes kiln lacks
+    (float16, bfloat16, ...) raise ``TypeError``.
+    """
     _check_device(device)
-    if copy is False:
-        raise ValueError("from_dlpack(copy=False): kiln copies DLPack data")
-    return asarray(np.from_dlpack(x))
+    if isinstance(x, Array):
+        return asarray(x, copy=copy)
+    export = getattr(x, "__dlpack__", None)
+    if export is None:
+        raise AttributeError(
+            f"from_dlpack needs an object with a __dlpack__ method, got {type(x).__name__} "
+            "(use kiln.asarray for other data)"
+        )
+    kwargs: dict[str, object] = {"max_version": (1, 1)}
+    device_of = getattr(x, "__dlpack_device__", None)
+    device_type = int(device_of()[0]) if device_of is not None else _DLPACK_CPU
+    if device_type != _DLPACK_CPU:
+        if copy is False:
+            raise ValueError(
+                f"from_dlpack(copy=False): data on DLPack device type {device_type} must be "
+                "copied to the CPU"
+            )
+        kwargs.update(dl_device=(_DLPACK_CPU, 0), copy=True)
+    try:
+        capsule = export(**kwargs)
+    except TypeError:
+        if device_type != _DLPACK_CPU:
+            raise BufferError(
+                f"the producer cannot copy its data from DLPack device type {device_type} to "
+                "the CPU"
+            ) from None
+        capsule = export()  # a producer that predates DLPack 1.0's max_version
+    return _wrap(_kiln.from_dlpack(capsule, copy))
 
 
 def arange(

@@ -210,14 +210,34 @@ def linspace(
     start: float, stop: float, num: int, endpoint: bool, dtype: str | None
 ) -> RawArray: ...
 def eye(n_rows: int, n_cols: int | None, k: int, dtype_name: str) -> RawArray: ...
-def from_numpy(array: npt.NDArray[Any], dtype_name: str) -> RawArray:
-    """A copy of a C-contiguous NumPy array of a kiln dtype (the caller checks both)."""
-
 def to_numpy(x: RawArray) -> npt.NDArray[Any]:
     """The values as a new NumPy array (evaluating first)."""
 
 def item(x: RawArray) -> bool | int | float | complex:
     """The single element of a size-1 array as a Python bool, int, float or complex."""
+
+# ---- DLPack ---------------------------------------------------------------------------------
+
+def to_dlpack(
+    x: RawArray,
+    stream: object = None,
+    max_version: tuple[int, int] | None = None,
+    dl_device: tuple[int, int] | None = None,
+    copy: bool | None = None,
+) -> Any:
+    """``x.__dlpack__(...)``: a DLPack capsule over ``x``'s storage (evaluating first), without
+    a copy unless ``copy`` is true: ``dltensor_versioned`` (read-only flag set) when
+    ``max_version`` has major >= 1, else a legacy ``dltensor``. ``ValueError`` for a ``stream``,
+    ``BufferError`` for a ``dl_device`` other than ``(1, 0)``."""
+
+def dlpack_device(x: RawArray) -> tuple[int, int]:
+    """``x.__dlpack_device__()``: ``(1, 0)``, the CPU."""
+
+def from_dlpack(capsule: Any, copy: bool | None = None) -> RawArray:
+    """A lazy array over a DLPack capsule's tensor (consuming the capsule): the producer's
+    memory is shared unless ``copy`` is true or kiln cannot read it in place (then copied;
+    ``copy=False`` raises ``ValueError``). ``TypeError`` for dtypes kiln lacks, ``BufferError``
+    for non-CPU memory or a tensor kiln cannot read."""
 
 # ---- evaluation and dtype rules -------------------------------------------------------------
 
