@@ -251,13 +251,13 @@ pub fn complex_unary(op: UnaryOp, z: C128) -> C128 {
                 z.re.exp() * z.im.sin(),
             )
         }
-        Log => z.ln(),
+        Log => complex_ln(z),
         Log1p => {
             let l = (z.re + 1.0).hypot(z.im);
             C128::new(l.ln(), z.im.atan2(z.re + 1.0))
         }
-        Log2 => z.ln() / std::f64::consts::LN_2,
-        Log10 => z.ln() / std::f64::consts::LN_10,
+        Log2 => complex_ln(z) / std::f64::consts::LN_2,
+        Log10 => complex_ln(z) / std::f64::consts::LN_10,
         Sin => z.sin(),
         Cos => z.cos(),
         Tan => z.tan(),
@@ -280,6 +280,19 @@ pub fn complex_unary(op: UnaryOp, z: C128) -> C128 {
         }
         _ => C128::new(f64::NAN, f64::NAN),
     }
+}
+
+/// `ln(z)` with `ln|z|` computed from a scaled `z` when both parts are tiny, so subnormal
+/// inputs keep full precision (`hypot` of two subnormals rounds to a subnormal); otherwise
+/// num-complex's `ln` (which handles the infinities and NaNs).
+pub fn complex_ln(z: C128) -> C128 {
+    let m = z.re.abs().max(z.im.abs());
+    if m > 0.0 && m < 1e-300 {
+        let scale = 2f64.powi(600);
+        let ln_abs = (z.re * scale).hypot(z.im * scale).ln() - 600.0 * std::f64::consts::LN_2;
+        return C128::new(ln_abs, z.im.atan2(z.re));
+    }
+    z.ln()
 }
 
 /// `a * b` with the textbook formula.
@@ -469,6 +482,8 @@ mod tests {
     #[test]
     fn float_divmod_follows_numpy() {
         assert_eq!(divmod_f64(-7.0, 2.0), (-4.0, 1.0));
+        let tiny = complex_ln(C128::new(5e-324, 5e-324));
+        assert!((tiny.re - (5e-324f64.ln() + 0.5 * std::f64::consts::LN_2)).abs() < 1e-12);
         assert_eq!(floor_div_f64(f64::INFINITY, 2.0), f64::INFINITY);
         assert_eq!(floor_div_f64(f64::NEG_INFINITY, 2.0), f64::NEG_INFINITY);
         assert!(floor_div_f64(1.0, f64::NEG_INFINITY).is_sign_negative());

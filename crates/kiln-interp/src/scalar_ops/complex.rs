@@ -8,7 +8,8 @@
 //! - `pow(z, 0) = 1`; `pow(0, w) = 0` for real positive `w` and NaN otherwise; else
 //!   `exp(w * log(z))` (NumPy's repeated-multiplication path for small integer exponents is not
 //!   reproduced: results agree to a few ULPs);
-//! - `expm1` uses NumPy's formula; transcendentals come from `num-complex`;
+//! - `expm1` uses NumPy's formula; `log` scales tiny inputs (subnormal parts keep precision);
+//!   other transcendentals come from `num-complex`;
 //! - `==` compares both parts with IEEE equality.
 
 use super::{complex_scalar, real_scalar};
@@ -23,10 +24,10 @@ pub fn unary(op: UnaryOp, z: C128, dtype: DType) -> Option<Scalar> {
         Sqrt => c(z.sqrt()),
         Exp => c(z.exp()),
         Expm1 => c(expm1(z)),
-        Log => c(z.ln()),
+        Log => c(complex_ln(z)),
         Log1p => c(log1p(z)),
-        Log2 => c(z.ln() / std::f64::consts::LN_2),
-        Log10 => c(z.ln() / std::f64::consts::LN_10),
+        Log2 => c(complex_ln(z) / std::f64::consts::LN_2),
+        Log10 => c(complex_ln(z) / std::f64::consts::LN_10),
         Sin => c(z.sin()),
         Cos => c(z.cos()),
         Tan => c(z.tan()),
@@ -48,6 +49,19 @@ pub fn unary(op: UnaryOp, z: C128, dtype: DType) -> Option<Scalar> {
         Conj => c(z.conj()),
         Floor | Ceil | Trunc | Round | SignBit | Not => None,
     }
+}
+
+/// `ln(z)` with `ln|z|` computed from a scaled `z` when both parts are tiny, so subnormal
+/// inputs keep full precision (`hypot` of two subnormals rounds to a subnormal); otherwise
+/// num-complex's `ln` (which handles the infinities and NaNs).
+pub fn complex_ln(z: C128) -> C128 {
+    let m = z.re.abs().max(z.im.abs());
+    if m > 0.0 && m < 1e-300 {
+        let scale = 2f64.powi(600);
+        let ln_abs = (z.re * scale).hypot(z.im * scale).ln() - 600.0 * std::f64::consts::LN_2;
+        return C128::new(ln_abs, z.im.atan2(z.re));
+    }
+    z.ln()
 }
 
 pub fn binary(op: BinaryOp, a: C128, b: C128, dtype: DType) -> Option<Scalar> {
