@@ -204,42 +204,41 @@ fn row_major<'a, T: Element>(arg: Arg<'a>) -> Result<Cow<'a, [T]>, CpuError> {
 
 /// Index operand values (any integer dtype), normalised into `0..n`.
 fn read_indices(arg: Arg<'_>, axis: usize, n: usize) -> Result<Vec<usize>, CpuError> {
-    fn as_i128<T: Element>(arg: Arg<'_>) -> Result<Vec<i128>, CpuError> {
-        Ok(gather_view::<T>(arg)?
-            .into_iter()
-            .map(|v| v.to_scalar().to_i128())
-            .collect())
-    }
-    let raw = match arg.0.dtype() {
-        DType::I8 => as_i128::<i8>(arg)?,
-        DType::I16 => as_i128::<i16>(arg)?,
-        DType::I32 => as_i128::<i32>(arg)?,
-        DType::I64 => as_i128::<i64>(arg)?,
-        DType::U8 => as_i128::<u8>(arg)?,
-        DType::U16 => as_i128::<u16>(arg)?,
-        DType::U32 => as_i128::<u32>(arg)?,
-        DType::U64 => as_i128::<u64>(arg)?,
-        dtype => {
-            return Err(CpuError::UnsupportedDType {
-                op: "gather indices",
-                dtype,
-            });
-        }
-    };
-    raw.into_iter()
-        .map(|i| {
+    fn normalised<T: Element + Into<i128>>(
+        arg: Arg<'_>,
+        axis: usize,
+        n: usize,
+    ) -> Result<Vec<usize>, CpuError> {
+        let values = row_major::<T>(arg)?;
+        let mut out = Vec::with_capacity(values.len());
+        for &v in values.iter() {
+            let i: i128 = v.into();
             let j = if i < 0 { i + n as i128 } else { i };
             if j < 0 || j >= n as i128 {
-                Err(CpuError::Ir(IrError::IndexOutOfBounds {
+                return Err(CpuError::Ir(IrError::IndexOutOfBounds {
                     index: i.clamp(i64::MIN as i128, i64::MAX as i128) as i64,
                     axis,
                     size: n,
-                }))
-            } else {
-                Ok(j as usize)
+                }));
             }
-        })
-        .collect()
+            out.push(j as usize);
+        }
+        Ok(out)
+    }
+    match arg.0.dtype() {
+        DType::I8 => normalised::<i8>(arg, axis, n),
+        DType::I16 => normalised::<i16>(arg, axis, n),
+        DType::I32 => normalised::<i32>(arg, axis, n),
+        DType::I64 => normalised::<i64>(arg, axis, n),
+        DType::U8 => normalised::<u8>(arg, axis, n),
+        DType::U16 => normalised::<u16>(arg, axis, n),
+        DType::U32 => normalised::<u32>(arg, axis, n),
+        DType::U64 => normalised::<u64>(arg, axis, n),
+        dtype => Err(CpuError::UnsupportedDType {
+            op: "gather indices",
+            dtype,
+        }),
+    }
 }
 
 /// `(outer, extent, inner)` of a shape split around `axis`.
@@ -287,6 +286,16 @@ fn take<T: Element>(
     let o = out.as_mut_slice::<T>().ok_or_else(missing)?;
     let (outer, n, inner) = split(&x.1.view.shape, axis);
     let m = shape.dims()[axis];
+    if inner == 1 {
+        // Element gathers: one bounds-checked read per output element.
+        for (row, dst) in o.chunks_exact_mut(m.max(1)).take(outer).enumerate() {
+            let src = values.get(row * n..(row + 1) * n).ok_or_else(oob)?;
+            for (slot, &i) in dst.iter_mut().zip(indices) {
+                *slot = *src.get(i).ok_or_else(oob)?;
+            }
+        }
+        return Ok(());
+    }
     for r in 0..outer {
         for (j, &i) in indices.iter().enumerate() {
             let src = (r * n + i) * inner;
@@ -340,6 +349,24 @@ fn sort<T: Sortable>(
 ) -> Result<(), CpuError> {
     let values = row_major::<T>(x)?;
     let (outer, n, inner) = split(&x.1.view.shape, axis);
+    if !arg && inner == 1 {
+        // Contiguous lines sorted by value in place (no index indirection); the reverse-sort-
+        // reverse rule keeps the stable descending order.
+        let o = out.as_mut_slice::<T>().ok_or_else(missing)?;
+        o.get_mut(..values.len())
+            .ok_or_else(oob)?
+            .copy_from_slice(&values);
+        o.par_chunks_mut(n.max(1)).for_each(|line| {
+            if descending {
+                line.reverse();
+                line.sort_by(T::order);
+                line.reverse();
+            } else {
+                line.sort_by(T::order);
+            }
+        });
+        return Ok(());
+    }
     // One line per (r, c): elements (r, 0..n, c) of the row-major values.
     let line_of = |l: usize| -> Vec<T> {
         let (r, c) = (l / inner.max(1), l % inner.max(1));

@@ -2,11 +2,12 @@
 //!
 //! Invariant: sort, argsort and searchsorted are lazy library nodes in `kiln_ir::sort_order`
 //! (NaN last, stable; `descending` keeps equal elements in their original order). The unique_*
-//! family has a data-dependent length: it evaluates its input, groups equal values on the host
+//! family has a data-dependent length: it evaluates a lazy argsort of its input, groups equal
+//! neighbours on the host
 //! (every NaN is its own group, `-0.0` and `+0.0` are one), and returns realized arrays whose
 //! values ascend in sort order.
 
-use kiln_ir::{DType, LibOp, Op, Realized, Scalar, Shape, sort_order};
+use kiln_ir::{LibOp, Op, Realized, Scalar, Shape, sort_order};
 use std::cmp::Ordering;
 
 use crate::error::{Result, invalid};
@@ -60,10 +61,14 @@ impl Array {
     /// The distinct values (flattened, ascending), with first indices, inverse indices and
     /// counts. Evaluates `self`.
     pub fn unique_all(&self) -> Result<Unique> {
-        let r = self.data()?;
-        let values = r.scalars();
-        let mut order: Vec<usize> = (0..values.len()).collect();
-        order.sort_by(|&a, &b| sort_order(values[a], values[b]).then(a.cmp(&b)));
+        // The backend's stable argsort orders the values; grouping equal neighbours is a host
+        // pass over the sorted values.
+        let flat = self.reshape(&[-1])?;
+        let order = flat.argsort(0, false)?;
+        let sorted = flat.take(&order, Some(0))?;
+        crate::pipeline::eval(&[&order, &sorted])?;
+        let order = order.to_vec::<i64>()?;
+        let sorted = sorted.data()?.scalars();
         let is_nan = |s: Scalar| {
             let c = s.to_c128();
             c.re.is_nan() || c.im.is_nan()
@@ -71,29 +76,26 @@ impl Array {
         let mut distinct: Vec<Scalar> = Vec::new();
         let mut first: Vec<i64> = Vec::new();
         let mut counts: Vec<i64> = Vec::new();
-        let mut inverse = vec![0i64; values.len()];
-        for &i in &order {
-            let v = values[i];
+        let mut inverse = vec![0i64; sorted.len()];
+        for (&v, &i) in sorted.iter().zip(&order) {
             let same = distinct
                 .last()
                 .is_some_and(|&last| !is_nan(v) && sort_order(last, v) == Ordering::Equal);
             if !same {
                 distinct.push(v);
-                first.push(i as i64);
+                first.push(i);
                 counts.push(0);
             }
             let group = distinct.len() - 1;
             counts[group] += 1;
-            inverse[i] = group as i64;
+            if let Some(slot) = usize::try_from(i).ok().and_then(|i| inverse.get_mut(i)) {
+                *slot = group as i64;
+            }
         }
         let n = distinct.len();
-        let realized = |dtype: DType, shape: Shape, v: &[Scalar]| -> Result<Array> {
-            Ok(Array::from_realized(Realized::from_scalars(
-                dtype, shape, v,
-            )?))
-        };
+        let values = Realized::from_scalars(self.dtype(), Shape::from([n]), &distinct)?;
         Ok(Unique {
-            values: realized(self.dtype(), Shape::from([n]), &distinct)?,
+            values: Array::from_realized(values),
             indices: Array::from_vec(first, &[n])?,
             inverse_indices: Array::from_vec(inverse, self.shape())?,
             counts: Array::from_vec(counts, &[n])?,
