@@ -4,8 +4,8 @@
 //! Invariant: gathers stay lazy (one `Take`/`TakeAlongAxis` library node, plus elementwise index
 //! arithmetic when several index arrays combine); only data-dependent shapes evaluate: `nonzero`
 //! and boolean masks realize their input first, then the result continues lazily. An index
-//! outside `-n..n` is an `IndexOutOfBounds` error (at the call when the index array is already
-//! realized, else when the gather runs), never a wrapped read.
+//! outside `-n..n` is an `IndexOutOfBounds` error (at the call when the index array is small and
+//! already realized, else when the gather runs), never a wrapped read.
 
 use kiln_ir::{DType, IrError, LibOp, Op, Scalar, Shape, broadcast_shapes};
 
@@ -35,10 +35,17 @@ impl From<Array> for Index {
     }
 }
 
-/// Checks realized index values against an axis of extent `n` (lazy indices are checked when
-/// the gather runs).
+/// Index arrays up to this many elements are checked when the gather is built, if realized;
+/// longer ones (and lazy ones) are checked by the backend when the gather runs, with the same
+/// error, so that building a large gather stays O(1).
+const EAGER_CHECK_MAX: usize = 1 << 12;
+
+/// Checks realized index values against an axis of extent `n` (see [`EAGER_CHECK_MAX`]).
 fn check_realized_indices(indices: &Array, axis: usize, n: usize) -> Result<()> {
-    let Some(r) = indices.realized() else {
+    let Some(r) = indices
+        .realized()
+        .filter(|_| indices.size() <= EAGER_CHECK_MAX)
+    else {
         return Ok(());
     };
     if let Some(bad) = r.scalars().into_iter().map(|s| s.to_i128()).find(|&i| {
