@@ -8,7 +8,10 @@
 //! reverse-sort-reverse rule the reference uses.
 
 use crate::error::CpuError;
-use kiln_ir::{C64, C128, DType, Element, IndexIter, IrError, LibOp, Operand, Shape, Storage};
+use kiln_ir::{
+    C64, C128, DType, Element, IndexIter, LibOp, Operand, Shape, Storage, complex_order,
+    float_order, normalise_index,
+};
 use rayon::prelude::*;
 use std::borrow::Cow;
 use std::cmp::Ordering;
@@ -30,15 +33,6 @@ macro_rules! int_sortable {
 }
 int_sortable!(bool, i8, i16, i32, i64, u8, u16, u32, u64);
 
-fn float_order(a: f64, b: f64) -> Ordering {
-    match (a.is_nan(), b.is_nan()) {
-        (true, true) => Ordering::Equal,
-        (true, false) => Ordering::Greater,
-        (false, true) => Ordering::Less,
-        _ => a.partial_cmp(&b).unwrap_or(Ordering::Equal),
-    }
-}
-
 impl Sortable for f32 {
     fn order(&self, other: &Self) -> Ordering {
         float_order(*self as f64, *other as f64)
@@ -47,16 +41,6 @@ impl Sortable for f32 {
 impl Sortable for f64 {
     fn order(&self, other: &Self) -> Ordering {
         float_order(*self, *other)
-    }
-}
-
-fn complex_order(a: (f64, f64), b: (f64, f64)) -> Ordering {
-    let (an, bn) = (a.0.is_nan() || a.1.is_nan(), b.0.is_nan() || b.1.is_nan());
-    match (an, bn) {
-        (true, true) => Ordering::Equal,
-        (true, false) => Ordering::Greater,
-        (false, true) => Ordering::Less,
-        _ => float_order(a.0, b.0).then(float_order(a.1, b.1)),
     }
 }
 
@@ -212,16 +196,7 @@ fn read_indices(arg: Arg<'_>, axis: usize, n: usize) -> Result<Vec<usize>, CpuEr
         let values = row_major::<T>(arg)?;
         let mut out = Vec::with_capacity(values.len());
         for &v in values.iter() {
-            let i: i128 = v.into();
-            let j = if i < 0 { i + n as i128 } else { i };
-            if j < 0 || j >= n as i128 {
-                return Err(CpuError::Ir(IrError::IndexOutOfBounds {
-                    index: i.clamp(i64::MIN as i128, i64::MAX as i128) as i64,
-                    axis,
-                    size: n,
-                }));
-            }
-            out.push(j as usize);
+            out.push(normalise_index(v.into(), axis, n)?);
         }
         Ok(out)
     }

@@ -9,7 +9,7 @@
 
 use crate::dense::Dense;
 use crate::error::InterpError;
-use kiln_ir::{DType, IndexIter, IrError, LibOp, Scalar, Shape, sort_order};
+use kiln_ir::{DType, IndexIter, LibOp, Scalar, Shape, sort_order};
 use std::cmp::Ordering;
 
 /// Runs `op` over its operands.
@@ -78,17 +78,7 @@ fn concat(args: &[&Dense], axis: usize, out: &Shape) -> Vec<Scalar> {
 
 /// The in-range index an integer scalar names along an axis of extent `n`.
 fn normalise(index: Scalar, axis: usize, n: usize) -> Result<usize, InterpError> {
-    let i = index.to_i128();
-    let j = if i < 0 { i + n as i128 } else { i };
-    if j < 0 || j >= n as i128 {
-        return Err(IrError::IndexOutOfBounds {
-            index: i.clamp(i64::MIN as i128, i64::MAX as i128) as i64,
-            axis,
-            size: n,
-        }
-        .into());
-    }
-    Ok(j as usize)
+    Ok(kiln_ir::normalise_index(index.to_i128(), axis, n)?)
 }
 
 fn take(x: &Dense, indices: &Dense, axis: usize, out: &Shape) -> Result<Vec<Scalar>, InterpError> {

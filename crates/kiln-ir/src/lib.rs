@@ -26,7 +26,7 @@ pub use kernel::{
     Access, InnerStride, Inst, Kernel, LaunchGeometry, Param, ParamLayout, ParamRole, Reduction,
     Store, Value, ValueId,
 };
-pub use libop::{LibOp, sort_order};
+pub use libop::{LibOp, complex_order, float_order, normalise_index, sort_order};
 pub use op::{BinaryOp, Op, OpClass, ReduceOp, ScanOp, SliceAxis, TypeInfo, UnaryOp, infer};
 pub use program::{Node, NodeId, Program};
 pub use scalar::{C64, C128, Scalar};

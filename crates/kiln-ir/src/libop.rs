@@ -117,32 +117,51 @@ impl std::str::FromStr for LibOp {
 /// every number (all NaNs equal); `false < true`; complex numbers compare by real part, then
 /// imaginary part, and a complex number with a NaN part sorts after every other.
 pub fn sort_order(a: Scalar, b: Scalar) -> Ordering {
-    fn float(a: f64, b: f64) -> Ordering {
-        match (a.is_nan(), b.is_nan()) {
-            (true, true) => Ordering::Equal,
-            (true, false) => Ordering::Greater,
-            (false, true) => Ordering::Less,
-            _ => a.partial_cmp(&b).unwrap_or(Ordering::Equal),
-        }
-    }
     if a.dtype().is_complex() {
         let (x, y) = (a.to_c128(), b.to_c128());
-        let (xn, yn) = (
-            x.re.is_nan() || x.im.is_nan(),
-            y.re.is_nan() || y.im.is_nan(),
-        );
-        return match (xn, yn) {
-            (true, true) => Ordering::Equal,
-            (true, false) => Ordering::Greater,
-            (false, true) => Ordering::Less,
-            _ => float(x.re, y.re).then(float(x.im, y.im)),
-        };
+        return complex_order((x.re, x.im), (y.re, y.im));
     }
     if a.dtype().is_real_float() {
-        return float(a.to_f64(), b.to_f64());
+        return float_order(a.to_f64(), b.to_f64());
     }
     // Integers and bools: exact in i128.
     a.to_i128().cmp(&b.to_i128())
+}
+
+/// [`sort_order`] on floats: NaN after every number, `-0.0 == +0.0`.
+pub fn float_order(a: f64, b: f64) -> Ordering {
+    match (a.is_nan(), b.is_nan()) {
+        (true, true) => Ordering::Equal,
+        (true, false) => Ordering::Greater,
+        (false, true) => Ordering::Less,
+        _ => a.partial_cmp(&b).unwrap_or(Ordering::Equal),
+    }
+}
+
+/// [`sort_order`] on complex numbers given as `(re, im)`: lexicographic, NaN-containing last.
+pub fn complex_order(a: (f64, f64), b: (f64, f64)) -> Ordering {
+    let (an, bn) = (a.0.is_nan() || a.1.is_nan(), b.0.is_nan() || b.1.is_nan());
+    match (an, bn) {
+        (true, true) => Ordering::Equal,
+        (true, false) => Ordering::Greater,
+        (false, true) => Ordering::Less,
+        _ => float_order(a.0, b.0).then(float_order(a.1, b.1)),
+    }
+}
+
+/// The in-range position a gather index `i` names along `axis` of extent `n` (negative counts
+/// from the end); `IndexOutOfBounds` outside `-n..n`. Shared by the oracle, the backends and the
+/// frontend's early check.
+pub fn normalise_index(i: i128, axis: usize, n: usize) -> Result<usize, IrError> {
+    let j = if i < 0 { i + n as i128 } else { i };
+    if j < 0 || j >= n as i128 {
+        return Err(IrError::IndexOutOfBounds {
+            index: i.clamp(i64::MIN as i128, i64::MAX as i128) as i64,
+            axis,
+            size: n,
+        });
+    }
+    Ok(j as usize)
 }
 
 /// Result dtype and shape of a library op (`infer` dispatches here).

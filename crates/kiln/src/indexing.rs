@@ -48,15 +48,8 @@ fn check_realized_indices(indices: &Array, axis: usize, n: usize) -> Result<()> 
     else {
         return Ok(());
     };
-    if let Some(bad) = r.scalars().into_iter().map(|s| s.to_i128()).find(|&i| {
-        let j = if i < 0 { i + n as i128 } else { i };
-        j < 0 || j >= n as i128
-    }) {
-        return Err(KilnError::Invalid(IrError::IndexOutOfBounds {
-            index: bad.clamp(i64::MIN as i128, i64::MAX as i128) as i64,
-            axis,
-            size: n,
-        }));
+    for s in r.scalars() {
+        kiln_ir::normalise_index(s.to_i128(), axis, n)?;
     }
     Ok(())
 }
