@@ -7,7 +7,7 @@
 
 use crate::dense::Dense;
 use crate::error::InterpError;
-use crate::scalar_ops::{self, complex, int};
+use crate::scalar_ops::{self, int};
 use kiln_ir::{BinaryOp, C128, IndexIter, Scalar, ScanOp, Shape};
 
 /// Batched `[..., m, k] x [..., k, n]` with equal batch dims and one dtype.
@@ -28,7 +28,7 @@ pub(crate) fn matmul(a: &Dense, b: &Dense) -> Result<Dense, InterpError> {
             for j in 0..n {
                 let value = if dtype.is_complex() {
                     let acc = (0..k).fold(C128::new(0.0, 0.0), |acc, p| {
-                        acc + complex::mul(a_at(i, p).to_c128(), b_at(p, j).to_c128())
+                        acc + kiln_cmath::mul(a_at(i, p).to_c128(), b_at(p, j).to_c128())
                     });
                     scalar_ops::complex_scalar(acc, dtype)
                 } else if dtype.is_real_float() {

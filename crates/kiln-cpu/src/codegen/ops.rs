@@ -238,6 +238,7 @@ impl Emitter<'_, '_> {
         Ok(match op {
             Neg => V::Complex(self.b.ins().fneg(re), self.b.ins().fneg(im)),
             Conj => V::Complex(re, self.b.ins().fneg(im)),
+            Round => V::Complex(self.b.ins().nearest(re), self.b.ins().nearest(im)),
             Real => V::Real(re),
             Imag => V::Real(im),
             IsNan => {

@@ -88,7 +88,7 @@ fn sum(dtype: DType, values: &[Scalar]) -> Scalar {
 fn prod(dtype: DType, values: &[Scalar]) -> Scalar {
     if dtype.is_complex() {
         let p = values.iter().fold(C128::new(1.0, 0.0), |acc, v| {
-            super::complex::mul(acc, v.to_c128())
+            kiln_cmath::mul(acc, v.to_c128())
         });
         complex_scalar(p, dtype)
     } else if dtype.is_real_float() {
