@@ -36,7 +36,7 @@ from ._searching import __all__ as _searching_all
 from ._statistical import *  # noqa: F403
 from ._statistical import __all__ as _statistical_all
 
-__array_api_version__ = "2024.12"
+__array_api_version__ = "2025.12"
 
 e = _math.e
 pi = _math.pi
@@ -127,6 +127,7 @@ __all__ = [
     "int8",
     "isdtype",
     "isfinite",
+    "isin",
     "isinf",
     "isnan",
     "less",

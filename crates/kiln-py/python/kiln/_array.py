@@ -29,7 +29,7 @@ _Operand: TypeAlias = "Array | _Scalar"
 _RawFunction: TypeAlias = Callable[[_kiln.RawArray, Any], _kiln.RawArray]
 _Method: TypeAlias = Callable[["Array", _Operand], "Array"]
 
-_API_VERSIONS = ("2021.12", "2022.12", "2023.12", "2024.12")
+_API_VERSIONS = ("2021.12", "2022.12", "2023.12", "2024.12", "2025.12")
 
 
 def _wrap(raw: _kiln.RawArray) -> Array:

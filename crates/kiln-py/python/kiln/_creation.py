@@ -270,7 +270,7 @@ def zeros_like(x: Array, /, *, dtype: DType | None = None, device: Device | None
     return zeros(x.shape, dtype=x.dtype if dtype is None else dtype, device=device)
 
 
-def meshgrid(*arrays: Array, indexing: str = "xy") -> list[Array]:
+def meshgrid(*arrays: Array, indexing: str = "xy") -> tuple[Array, ...]:
     """Coordinate matrices from 1-D coordinate vectors (lazy broadcasts, no copies)."""
     if indexing not in ("xy", "ij"):
         raise ValueError(f"indexing must be 'xy' or 'ij', got {indexing!r}")
@@ -288,7 +288,7 @@ def meshgrid(*arrays: Array, indexing: str = "xy") -> list[Array]:
         shape = [1] * len(arrays)
         shape[axis] = a.size
         out.append(_wrap(_kiln.broadcast_to(_kiln.reshape(a._raw, shape), sizes)))
-    return out
+    return tuple(out)
 
 
 def _triangle(x: Array, k: int, keep_lower: bool) -> Array:

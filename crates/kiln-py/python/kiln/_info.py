@@ -42,9 +42,9 @@ class Info:
             "indexing": int64,
         }
 
-    def devices(self) -> list[Device]:
+    def devices(self) -> tuple[Device, ...]:
         """Every device kiln can place arrays on (only the CPU today)."""
-        return [CPU]
+        return (CPU,)
 
     def dtypes(
         self,

@@ -83,12 +83,12 @@ def broadcast_shapes(*shapes: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(out)
 
 
-def broadcast_arrays(*arrays: Array) -> list[Array]:
-    """The arrays broadcast to one common shape."""
+def broadcast_arrays(*arrays: Array) -> tuple[Array, ...]:
+    """The arrays broadcast to one common shape (a tuple, as the 2025.12 standard says)."""
     for a in arrays:
         _check_array(a, "broadcast_arrays")
     target = list(broadcast_shapes(*(a.shape for a in arrays)))
-    return [_wrap(_kiln.broadcast_to(a._raw, target)) for a in arrays]
+    return tuple(_wrap(_kiln.broadcast_to(a._raw, target)) for a in arrays)
 
 
 def broadcast_to(x: Array, /, shape: tuple[int, ...]) -> Array:
@@ -97,10 +97,25 @@ def broadcast_to(x: Array, /, shape: tuple[int, ...]) -> Array:
     return _wrap(_kiln.broadcast_to(x._raw, _shape(shape)))
 
 
-def expand_dims(x: Array, /, axis: int = 0) -> Array:
-    """``x`` with an axis of extent one inserted at ``axis``."""
+def expand_dims(x: Array, /, axis: int | tuple[int, ...] = 0) -> Array:
+    """``x`` with axes of extent one inserted at ``axis``: one position, or a tuple of
+    positions in the result (negative ones count from the result's end; IndexError when out of
+    range, ValueError when repeated)."""
     _check_array(x, "expand_dims")
-    return _wrap(_kiln.expand_dims(x._raw, _integer(axis, "axis")))
+    if not isinstance(axis, (tuple, list)):
+        return _wrap(_kiln.expand_dims(x._raw, _integer(axis, "axis")))
+    positions = [_integer(a, "axis") for a in axis]
+    out_ndim = x.ndim + len(positions)
+    for a in positions:
+        if not -out_ndim <= a < out_ndim:
+            raise IndexError(f"axis {a} is out of bounds for a result of {out_ndim} dimensions")
+    normalised = sorted(a % out_ndim for a in positions)
+    if len(set(normalised)) != len(normalised):
+        raise ValueError(f"expand_dims axes {tuple(positions)} repeat a position")
+    raw = x._raw
+    for a in normalised:
+        raw = _kiln.expand_dims(raw, a)
+    return _wrap(raw)
 
 
 def flip(x: Array, /, *, axis: int | tuple[int, ...] | None = None) -> Array:
@@ -133,7 +148,12 @@ def moveaxis(
 def permute_dims(x: Array, /, axes: tuple[int, ...]) -> Array:
     """``x`` with its axes permuted: output axis ``i`` is input axis ``axes[i]``."""
     _check_array(x, "permute_dims")
-    return _wrap(_kiln.permute_dims(x._raw, _axes(axes)))
+    order = _axes(axes)
+    n = x.ndim
+    for a in order:
+        if not -n <= a < n:
+            raise IndexError(f"axis {a} is out of bounds for an array of {n} dimensions")
+    return _wrap(_kiln.permute_dims(x._raw, [a % n for a in order]))
 
 
 def reshape(x: Array, /, shape: tuple[int, ...], *, copy: bool | None = None) -> Array:

@@ -1,7 +1,7 @@
 """Indexing, searching, sorting and set functions of the Array API: take, take_along_axis,
-nonzero, searchsorted, sort, argsort and the unique_* family.
+nonzero, searchsorted, sort, argsort, isin and the unique_* family.
 
-Invariants: take, take_along_axis, searchsorted, sort and argsort build lazy graph nodes;
+Invariants: take, take_along_axis, searchsorted, sort, argsort and isin build lazy graph nodes;
 nonzero and unique_* have data-dependent shapes, so they evaluate their input (the GIL is
 released meanwhile) and return arrays that later operations use lazily. Arguments are
 checked here (TypeError for non-arrays, IndexError for bad axes) before Rust sees them.
@@ -15,9 +15,11 @@ from . import _kiln
 from ._args import check_array as _check_array
 from ._args import integer as _integer
 from ._array import Array, _wrap
+from ._dtypes import bool as _bool
 
 __all__ = [
     "argsort",
+    "isin",
     "nonzero",
     "searchsorted",
     "sort",
@@ -64,15 +66,20 @@ def nonzero(x: Array, /) -> tuple[Array, ...]:
 
 def searchsorted(
     x1: Array,
-    x2: Array,
+    x2: Array | bool | int | float | complex,
     /,
     *,
     side: Literal["left", "right"] = "left",
     sorter: Array | None = None,
 ) -> Array:
     """Where each of ``x2`` would be inserted into the ascending 1-D ``x1`` (or ``x1[sorter]``)
-    to keep it sorted: the first such place (``side="left"``) or the last (``"right"``)."""
+    to keep it sorted: the first such place (``side="left"``) or the last (``"right"``). A
+    Python scalar ``x2`` takes ``x1``'s dtype and gives a 0-d result."""
     _check_array(x1, "searchsorted")
+    if isinstance(x2, (bool, int, float, complex)):
+        from ._creation import asarray
+
+        x2 = asarray(x2, dtype=x1.dtype)
     _check_array(x2, "searchsorted")
     if side not in ("left", "right"):
         raise ValueError(f"searchsorted side must be 'left' or 'right', got {side!r}")
@@ -143,3 +150,39 @@ def unique_inverse(x: Array, /) -> UniqueInverseResult:
 def unique_values(x: Array, /) -> Array:
     """The distinct values of ``x`` (flattened, ascending; every NaN distinct). Evaluates ``x``."""
     return unique_all(x).values
+
+
+def isin(
+    x1: Array | bool | int | float | complex,
+    x2: Array | bool | int | float | complex,
+    /,
+    *,
+    invert: bool = False,
+) -> Array:
+    """Whether each element of ``x1`` equals some element of ``x2`` (``not`` that with
+    ``invert=True``); the result has ``x1``'s shape (0-d for a scalar ``x1``).
+
+    Lazy: ``x2`` is flattened and sorted once, each ``x1`` element is located by binary search
+    and compared with the element found, so the cost is O((n + m) log m). NaN is in nothing."""
+    from ._creation import asarray, zeros
+    from ._data_type_functions import astype, result_type
+    from ._elementwise import equal, logical_not, minimum
+    from ._manipulation import reshape
+
+    if not isinstance(invert, bool):
+        raise TypeError(f"isin: invert must be a bool, got {type(invert).__name__}")
+    if not isinstance(x1, Array) and not isinstance(x2, Array):
+        raise TypeError("isin needs at least one kiln array argument")
+    a1 = x1 if isinstance(x1, Array) else asarray(x1, dtype=result_type(x2, x1))
+    a2 = x2 if isinstance(x2, Array) else asarray(x2, dtype=result_type(a1, x2))
+    dtype = result_type(a1, a2)
+    v1 = a1 if a1.dtype == dtype else astype(a1, dtype)
+    flat2 = reshape(a2 if a2.dtype == dtype else astype(a2, dtype), (-1,))
+    if flat2.shape[0] == 0:
+        found = zeros(v1.shape, dtype=_bool)
+    else:
+        table = sort(flat2)
+        pos = minimum(searchsorted(table, v1), flat2.shape[0] - 1)
+        hit = take(table, reshape(pos, (-1,)))
+        found = equal(reshape(hit, v1.shape), v1)
+    return logical_not(found) if invert else found
