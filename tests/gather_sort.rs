@@ -248,6 +248,11 @@ fn bad_input_gives_typed_errors() {
         kind(x.index(&[Index::Array(bad_mask)])),
         PythonKind::IndexError
     );
+    // A mask axis of extent 0 selects nothing (the conformance suite's rule), whatever x's extent.
+    let empty_mask = kiln::equal(iota(&[0]), 1i64).unwrap();
+    let none = x.index(&[Index::Array(empty_mask)]).unwrap();
+    assert_eq!(none.shape()[0], 0);
+    assert_eq!(&none.shape()[1..], &x.shape()[1..]);
     assert_eq!(
         kind(x.index(&[Index::Array(floats.clone())])),
         PythonKind::IndexError
