@@ -25,6 +25,40 @@ fn kind<T: std::fmt::Debug>(r: kiln::Result<T>) -> PythonKind {
     }
 }
 
+/// Operands large enough for the CPU backend's parallel blocks (2 x 32768 elements and up):
+/// concatenation along the first axis (one contiguous copy per operand), along the last axis
+/// (interleaved rows, several rows per task) and an element gather.
+#[test]
+fn large_concat_and_take_use_every_block() -> R {
+    let (rows, cols) = (300usize, 400usize);
+    let a = iota(&[rows, cols]);
+    let b = (&iota(&[rows, 7]) * -1i64)?;
+    let wide = kiln::concat(&[a.clone(), b.clone()], Some(1))?;
+    let got = i64s(&wide);
+    for r in 0..rows {
+        for c in 0..cols + 7 {
+            let want = if c < cols {
+                (r * cols + c) as i64
+            } else {
+                -((r * 7 + c - cols) as i64)
+            };
+            assert_eq!(got[r * (cols + 7) + c], want, "row {r} col {c}");
+        }
+    }
+    let tall = kiln::concat(&[a.reshape(&[-1])?, iota(&[70_001])], Some(0))?;
+    let got = i64s(&tall);
+    assert_eq!(got.len(), rows * cols + 70_001);
+    assert!(got[..rows * cols].iter().enumerate().all(|(i, &v)| v == i as i64));
+    assert!(got[rows * cols..].iter().enumerate().all(|(i, &v)| v == i as i64));
+    let n = 100_003i64;
+    let idx: Vec<i64> = (0..n).map(|i| (i * 7919) % (rows * cols) as i64 - 5).collect();
+    let taken = a.reshape(&[-1])?.take(&Array::from_vec(idx.clone(), &[n as usize])?, Some(0))?;
+    let total = (rows * cols) as i64;
+    let want: Vec<i64> = idx.iter().map(|&i| if i < 0 { i + total } else { i }).collect();
+    assert_eq!(i64s(&taken), want);
+    Ok(())
+}
+
 #[test]
 fn concat_stack_and_roll() -> R {
     let a = iota(&[2, 2]);

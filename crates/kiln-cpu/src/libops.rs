@@ -1,5 +1,6 @@
 //! Data-movement library steps (`LibOp`): concatenation, gathers, sorts and sorted search, as
-//! typed host loops (rayon over independent lines for sorts).
+//! typed host loops (rayon over independent lines for sorts, over blocks of the output for
+//! concatenation and element gathers).
 //!
 //! Invariant: operands are read only through their verified views (borrowed in place when
 //! contiguous), with bounds-checked slice accesses (no `unsafe`); gather indices are normalised and checked before any element moves, so
@@ -226,6 +227,25 @@ fn split(shape: &Shape, axis: usize) -> (usize, usize, usize) {
     )
 }
 
+/// Elements per rayon task of the copy and gather loops: large enough to amortise a task,
+/// small enough that both cores share a 1e6-element operand.
+const BLOCK: usize = 1 << 15;
+
+/// `dst.copy_from_slice(src)`, split over rayon tasks when long.
+fn par_copy<T: Element>(dst: &mut [T], src: &[T]) -> Result<(), CpuError> {
+    if dst.len() != src.len() {
+        return Err(oob());
+    }
+    if dst.len() < 2 * BLOCK {
+        dst.copy_from_slice(src);
+    } else {
+        dst.par_chunks_mut(BLOCK)
+            .zip(src.par_chunks(BLOCK))
+            .for_each(|(d, s)| d.copy_from_slice(s));
+    }
+    Ok(())
+}
+
 fn concat<T: Element>(
     args: &[Arg<'_>],
     axis: usize,
@@ -233,17 +253,35 @@ fn concat<T: Element>(
     out: &mut Storage,
 ) -> Result<(), CpuError> {
     let o = out.as_mut_slice::<T>().ok_or_else(missing)?;
+    if o.is_empty() {
+        return Ok(());
+    }
     let (outer, total, inner) = split(shape, axis);
     let mut at = 0;
     for &arg in args {
         let part = row_major::<T>(arg)?;
         let ext = arg.1.view.shape.dims()[axis];
         let run = ext * inner;
-        for r in 0..outer {
-            let dst = (r * total + at) * inner;
-            o.get_mut(dst..dst + run)
-                .ok_or_else(oob)?
-                .copy_from_slice(part.get(r * run..(r + 1) * run).ok_or_else(oob)?);
+        if outer == 1 {
+            let dst = at * inner;
+            par_copy(
+                o.get_mut(dst..dst + run).ok_or_else(oob)?,
+                part.get(..run).ok_or_else(oob)?,
+            )?;
+        } else {
+            // Rows of the output interleave the operands: one task per block of rows.
+            let rows_per_task = (BLOCK / run.max(1)).max(1);
+            o.par_chunks_mut(total * inner * rows_per_task)
+                .enumerate()
+                .try_for_each(|(task, rows)| -> Result<(), CpuError> {
+                    for (k, row) in rows.chunks_mut(total * inner).enumerate() {
+                        let r = task * rows_per_task + k;
+                        row.get_mut(at * inner..at * inner + run)
+                            .ok_or_else(oob)?
+                            .copy_from_slice(part.get(r * run..(r + 1) * run).ok_or_else(oob)?);
+                    }
+                    Ok(())
+                })?;
         }
         at += ext;
     }
@@ -262,12 +300,18 @@ fn take<T: Element>(
     let (outer, n, inner) = split(&x.1.view.shape, axis);
     let m = shape.dims()[axis];
     if inner == 1 {
-        // Element gathers: one bounds-checked read per output element.
+        // Element gathers: one bounds-checked read per output element, blocks of a row in
+        // parallel.
         for (row, dst) in o.chunks_exact_mut(m.max(1)).take(outer).enumerate() {
             let src = values.get(row * n..(row + 1) * n).ok_or_else(oob)?;
-            for (slot, &i) in dst.iter_mut().zip(indices) {
-                *slot = *src.get(i).ok_or_else(oob)?;
-            }
+            dst.par_chunks_mut(BLOCK)
+                .zip(indices.par_chunks(BLOCK))
+                .try_for_each(|(d, idx)| -> Result<(), CpuError> {
+                    for (slot, &i) in d.iter_mut().zip(idx) {
+                        *slot = *src.get(i).ok_or_else(oob)?;
+                    }
+                    Ok(())
+                })?;
         }
         return Ok(());
     }

@@ -7,12 +7,11 @@
 //! (every NaN is its own group, `-0.0` and `+0.0` are one), and returns realized arrays whose
 //! values ascend in sort order.
 
-use kiln_ir::{LibOp, Op, Realized, Scalar, Shape, sort_order};
-use std::cmp::Ordering;
+use kiln_ir::{LibOp, Op};
 
 use crate::error::{Result, invalid};
 use crate::graph::Array;
-use crate::manipulation::normalize_axis;
+use crate::manipulation::{Idx, normalize_axis};
 use crate::operand::cast;
 
 /// Which insertion point `searchsorted` returns among equal elements.
@@ -61,41 +60,63 @@ impl Array {
     /// The distinct values (flattened, ascending), with first indices, inverse indices and
     /// counts. Evaluates `self`.
     pub fn unique_all(&self) -> Result<Unique> {
-        // The backend's stable argsort orders the values; grouping equal neighbours is a host
-        // pass over the sorted values.
+        // The backend's stable argsort orders the values and a fused kernel flags where a
+        // sorted value differs from its predecessor (`!=`: -0.0 equals 0.0, and NaN differs
+        // from everything, so each NaN is its own group as the standard says). Only the i64
+        // order and the flags are read on the host, by a typed pass that numbers the groups; the
+        // distinct values are a lazy gather of the sorted values.
         let flat = self.reshape(&[-1])?;
+        let len = flat.shape()[0];
         let order = flat.argsort(0, false)?;
         let sorted = flat.take(&order, Some(0))?;
-        crate::pipeline::eval(&[&order, &sorted])?;
-        let order = order.to_vec::<i64>()?;
-        let sorted = sorted.data()?.scalars();
-        let is_nan = |s: Scalar| {
-            let c = s.to_c128();
-            c.re.is_nan() || c.im.is_nan()
+        let differs = if len > 1 {
+            let head = sorted.slice(&[Idx::Range {
+                start: Some(1),
+                stop: None,
+                step: 1,
+            }])?;
+            let prev = sorted.slice(&[Idx::Range {
+                start: Some(0),
+                stop: Some(len as i64 - 1),
+                step: 1,
+            }])?;
+            Some(crate::elementwise::not_equal(&head, &prev)?)
+        } else {
+            None
         };
-        let mut distinct: Vec<Scalar> = Vec::new();
+        // `sorted` is a library step's output (materialised anyway): keep it for `values`.
+        let mut wanted = vec![&order, &sorted];
+        wanted.extend(differs.as_ref());
+        crate::pipeline::eval(&wanted)?;
+        let order = order.to_vec::<i64>()?;
+        let differs = differs.map(|d| d.to_vec::<bool>()).transpose()?;
+        let mut starts: Vec<i64> = Vec::new();
         let mut first: Vec<i64> = Vec::new();
         let mut counts: Vec<i64> = Vec::new();
-        let mut inverse = vec![0i64; sorted.len()];
-        for (&v, &i) in sorted.iter().zip(&order) {
-            let same = distinct
-                .last()
-                .is_some_and(|&last| !is_nan(v) && sort_order(last, v) == Ordering::Equal);
-            if !same {
-                distinct.push(v);
+        let mut inverse = vec![0i64; len];
+        for (pos, &i) in order.iter().enumerate() {
+            let new_group = pos == 0
+                || differs
+                    .as_ref()
+                    .and_then(|d| d.get(pos - 1))
+                    .copied()
+                    .unwrap_or(true);
+            if new_group {
+                starts.push(pos as i64);
                 first.push(i);
                 counts.push(0);
             }
-            let group = distinct.len() - 1;
-            counts[group] += 1;
+            if let Some(c) = counts.last_mut() {
+                *c += 1;
+            }
             if let Some(slot) = usize::try_from(i).ok().and_then(|i| inverse.get_mut(i)) {
-                *slot = group as i64;
+                *slot = counts.len() as i64 - 1;
             }
         }
-        let n = distinct.len();
-        let values = Realized::from_scalars(self.dtype(), Shape::from([n]), &distinct)?;
+        let n = starts.len();
+        let values = sorted.take(&Array::from_vec(starts, &[n])?, Some(0))?;
         Ok(Unique {
-            values: Array::from_realized(values),
+            values,
             indices: Array::from_vec(first, &[n])?,
             inverse_indices: Array::from_vec(inverse, self.shape())?,
             counts: Array::from_vec(counts, &[n])?,
