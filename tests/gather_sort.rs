@@ -48,13 +48,30 @@ fn large_concat_and_take_use_every_block() -> R {
     let tall = kiln::concat(&[a.reshape(&[-1])?, iota(&[70_001])], Some(0))?;
     let got = i64s(&tall);
     assert_eq!(got.len(), rows * cols + 70_001);
-    assert!(got[..rows * cols].iter().enumerate().all(|(i, &v)| v == i as i64));
-    assert!(got[rows * cols..].iter().enumerate().all(|(i, &v)| v == i as i64));
+    assert!(
+        got[..rows * cols]
+            .iter()
+            .enumerate()
+            .all(|(i, &v)| v == i as i64)
+    );
+    assert!(
+        got[rows * cols..]
+            .iter()
+            .enumerate()
+            .all(|(i, &v)| v == i as i64)
+    );
     let n = 100_003i64;
-    let idx: Vec<i64> = (0..n).map(|i| (i * 7919) % (rows * cols) as i64 - 5).collect();
-    let taken = a.reshape(&[-1])?.take(&Array::from_vec(idx.clone(), &[n as usize])?, Some(0))?;
+    let idx: Vec<i64> = (0..n)
+        .map(|i| (i * 7919) % (rows * cols) as i64 - 5)
+        .collect();
+    let taken = a
+        .reshape(&[-1])?
+        .take(&Array::from_vec(idx.clone(), &[n as usize])?, Some(0))?;
     let total = (rows * cols) as i64;
-    let want: Vec<i64> = idx.iter().map(|&i| if i < 0 { i + total } else { i }).collect();
+    let want: Vec<i64> = idx
+        .iter()
+        .map(|&i| if i < 0 { i + total } else { i })
+        .collect();
     assert_eq!(i64s(&taken), want);
     Ok(())
 }
@@ -280,6 +297,17 @@ fn bad_input_gives_typed_errors() {
     let bad_mask = kiln::equal(iota(&[4]), 1i64).unwrap();
     assert_eq!(
         kind(x.index(&[Index::Array(bad_mask)])),
+        PythonKind::IndexError
+    );
+    // Index arrays that do not broadcast together: IndexError, as NumPy says.
+    let two = Array::from_vec(vec![0i64, 0], &[2]).unwrap();
+    let three = Array::from_vec(vec![0i64, 0, 0], &[3]).unwrap();
+    assert_eq!(
+        kind(iota(&[1, 1, 1]).index(&[
+            Index::Array(two),
+            Index::Basic(Idx::Index(0)),
+            Index::Array(three)
+        ])),
         PythonKind::IndexError
     );
     // A mask axis of extent 0 selects nothing (the conformance suite's rule), whatever x's extent.

@@ -353,7 +353,14 @@ fn expand_ellipsis(
 fn gather_axes(y: &Array, arrays: &[(usize, usize, Array)]) -> Result<Array> {
     let mut b = Shape::scalar();
     for (_, _, a) in arrays {
-        b = broadcast_shapes(&b, a.shape_ref())?;
+        // NumPy reports index arrays that do not broadcast as an IndexError.
+        b = broadcast_shapes(&b, a.shape_ref()).map_err(|_| {
+            KilnError::Invalid(IrError::Index(format!(
+                "shape mismatch: indexing arrays could not be broadcast together with shapes {} and {}",
+                b,
+                a.shape_ref()
+            )))
+        })?;
     }
     let axes: Vec<usize> = arrays.iter().map(|(o, _, _)| *o).collect();
     let adjacent = axes.windows(2).all(|w| w[1] == w[0] + 1);
