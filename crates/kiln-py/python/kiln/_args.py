@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import operator
+from typing import SupportsIndex, cast
 
 from ._array import Array
 
@@ -23,7 +24,7 @@ def integer(value: object, what: str) -> int:
     if isinstance(value, bool):
         raise TypeError(f"{what} must be an integer, got a bool")
     try:
-        return operator.index(value)
+        return operator.index(cast(SupportsIndex, value))  # TypeError when it is not one
     except TypeError:
         raise TypeError(f"{what} must be an integer, got {value!r}") from None
 
@@ -47,6 +48,13 @@ def axes(axis: object) -> list[int] | None:
     if isinstance(axis, (tuple, list)):
         return [integer(a, "axis") for a in axis]
     return [integer(axis, "axis")]
+
+
+def required_axes(axis: object) -> list[int]:
+    """An ``axis`` argument that may not be None (an int or a tuple of ints) as a list."""
+    if axis is None:
+        raise TypeError("axis must be an integer or a tuple of integers, not None")
+    return [integer(a, "axis") for a in axis] if isinstance(axis, (tuple, list)) else [integer(axis, "axis")]
 
 
 def optional_axis(axis: object) -> int | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from types import ModuleType
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -26,7 +26,7 @@ _SCALAR_TYPES = (bool, int, float, complex)
 _Scalar: TypeAlias = bool | int | float | complex
 _Operand: TypeAlias = "Array | _Scalar"
 """The other side of a binary operator: a kiln array or a Python scalar."""
-_RawFunction: TypeAlias = Callable[[_kiln.RawArray, Any], _kiln.RawArray]
+_RawFunction: TypeAlias = Callable[[Any, Any], _kiln.RawArray]
 _Method: TypeAlias = Callable[["Array", _Operand], "Array"]
 
 _API_VERSIONS = ("2021.12", "2022.12", "2023.12", "2024.12", "2025.12")
@@ -38,14 +38,14 @@ def _wrap(raw: _kiln.RawArray) -> Array:
     return array
 
 
-def _operand(value: object) -> object:
+def _operand(value: object) -> _kiln.RawArray | _Scalar:
     """A binary operand for the extension: a RawArray or a Python scalar (TypeError otherwise)."""
     if isinstance(value, Array):
         return value._raw
     if isinstance(value, _SCALAR_TYPES):
         return value
     if isinstance(value, np.generic):
-        return value.item()
+        return cast(_Scalar, value.item())  # a NumPy scalar's Python counterpart
     raise TypeError(f"expected a kiln array or a Python scalar, got {type(value).__name__}")
 
 
@@ -59,17 +59,14 @@ def _binary(function: _RawFunction, x1: object, x2: object) -> Array:
 def _raw_operand(other: object) -> _kiln.RawArray | _Scalar | None:
     """The extension operand of an operator's other side, or ``None`` if the type is foreign.
 
-    The hot path of every operator: an exact-type check first (the common case), then the same
-    acceptance rules as before (kiln arrays and their subclasses, Python scalars and their
-    subclasses such as ``numpy.float64``).
+    The hot path of every operator (``isinstance`` of an exact type is CPython's fast path):
+    kiln arrays and their subclasses, Python scalars and their subclasses such as
+    ``numpy.float64``.
     """
-    kind = type(other)
-    if kind is Array:
-        return other._raw
-    if kind in _SCALAR_TYPES or isinstance(other, _SCALAR_TYPES):
-        return other
     if isinstance(other, Array):
         return other._raw
+    if isinstance(other, _SCALAR_TYPES):
+        return other
     return None
 
 
@@ -79,7 +76,7 @@ def _forward(function: _RawFunction) -> _Method:
     def method(self: Array, other: object) -> Array:
         raw = _raw_operand(other)
         if raw is None:
-            return NotImplemented
+            return cast(Array, NotImplemented)
         array = object.__new__(Array)
         array._raw = function(self._raw, raw)
         return array
@@ -93,7 +90,7 @@ def _reflected(function: _RawFunction) -> _Method:
     def method(self: Array, other: object) -> Array:
         raw = _raw_operand(other)
         if raw is None:
-            return NotImplemented
+            return cast(Array, NotImplemented)
         array = object.__new__(Array)
         array._raw = function(raw, self._raw)
         return array
@@ -107,7 +104,7 @@ def _inplace(function: _RawFunction) -> _Method:
     def method(self: Array, other: object) -> Array:
         raw = _raw_operand(other)
         if raw is None:
-            return NotImplemented
+            return cast(Array, NotImplemented)
         result = function(self._raw, raw)
         if result.dtype != self._raw.dtype:
             raise TypeError(
@@ -131,6 +128,7 @@ class Array:
     """
 
     __slots__ = ("_raw",)
+    _raw: _kiln.RawArray
     __hash__ = None  # type: ignore[assignment]  # `==` is elementwise
 
     def __init__(self, *args: object, **kwargs: object) -> None:
@@ -205,7 +203,7 @@ class Array:
         copy. A ``dtype`` other than the array's converts, which copies (``copy=False`` then
         raises ``ValueError``).
         """
-        view = np.from_dlpack(self)
+        view = np.from_dlpack(cast(Any, self))  # NumPy's stub wants only a `stream` keyword
         if dtype is not None and np.dtype(dtype) != view.dtype:
             if copy is False:
                 raise ValueError(
@@ -265,7 +263,7 @@ class Array:
     def __index__(self) -> int:
         if self.dtype.kind not in ("signed integer", "unsigned integer"):
             raise TypeError(f"only integer arrays can be used as an index, not {self.dtype.name}")
-        return int(self._item())
+        return cast(int, self._item())  # an integer dtype reads back as a Python int
 
     def __len__(self) -> int:
         if self.ndim == 0:

@@ -35,7 +35,10 @@ def astype(
     """``x`` converted to ``dtype`` (C-like conversion; float to int saturates, NaN gives 0)."""
     _check_array(x, "astype")
     _check_device(device)
-    return _wrap(_kiln.astype(x._raw, _dtype_name(dtype)))
+    name = _dtype_name(dtype)
+    if name is None:
+        raise TypeError("astype needs a dtype, got None")
+    return _wrap(_kiln.astype(x._raw, name))
 
 
 def _dtype_of(value: object, what: str) -> DType:

@@ -6,6 +6,8 @@ Rust extension only ever sees dtype *names* (``"float32"``), produced by ``_dtyp
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 __all__ = [
@@ -47,7 +49,7 @@ class DType:
     def __hash__(self) -> int:
         return hash(self.name)
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Callable[[str], DType], tuple[str]]:
         return (_dtype_from_name, (self.name,))
 
 

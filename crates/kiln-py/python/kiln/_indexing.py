@@ -17,9 +17,17 @@ import operator
 
 import numpy as np
 
+from typing import TYPE_CHECKING, cast
+
 from . import _kiln
 
+if TYPE_CHECKING:
+    from ._kiln import RawArray
+
 INDEX, RANGE, NEWAXIS, ELLIPSIS, ARRAY = 0, 1, 2, 3, 4
+
+# One parsed key entry: (code, a, b, step) as described above.
+Entry = tuple[int, "int | None", "int | None", int]
 
 
 def _slice_part(value: object) -> int | None:
@@ -32,14 +40,14 @@ def _integer(value: object) -> int:
     if isinstance(value, bool):
         raise IndexError("a boolean is not a valid slice bound")
     try:
-        return operator.index(value)
+        return operator.index(value)  # type: ignore[arg-type]  # TypeError is handled
     except TypeError:
         raise IndexError(
             f"only integers, slices (`:`), ellipsis (`...`) and None are valid indices, got {value!r}"
         ) from None
 
 
-def _index_array(item: object) -> object:
+def _index_array(item: object) -> RawArray:
     """A list, NumPy array or bool as a RawArray index (integer or boolean)."""
     from ._array import Array
     from ._creation import asarray
@@ -67,13 +75,13 @@ def _index_array(item: object) -> object:
 _INDEX_DTYPES = {"bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"}
 
 
-def parse_key(key: object) -> tuple[list[tuple[int, int | None, int | None, int]], list[object]]:
+def parse_key(key: object) -> tuple[list[Entry], list[RawArray]]:
     """The entries of any index key, and the RawArrays that ARRAY entries name."""
     from ._array import Array
 
     items = key if isinstance(key, tuple) else (key,)
-    entries: list[tuple[int, int | None, int | None, int]] = []
-    arrays: list[object] = []
+    entries: list[Entry] = []
+    arrays: list[RawArray] = []
     for item in items:
         if item is Ellipsis:
             entries.append((ELLIPSIS, None, None, 1))
@@ -92,7 +100,7 @@ def parse_key(key: object) -> tuple[list[tuple[int, int | None, int | None, int]
     return entries, arrays
 
 
-def get_item(raw: object, key: object) -> object:
+def get_item(raw: RawArray, key: object) -> RawArray:
     """``raw[key]`` as a RawArray (basic keys stay views; index arrays gather)."""
     entries, arrays = parse_key(key)
     if arrays:
@@ -111,7 +119,7 @@ _SCALAR_KINDS = {
 }
 
 
-def _per_axis(entries: list, ndim: int) -> list:
+def _per_axis(entries: list[Entry], ndim: int) -> list[Entry]:
     """The entries with the Ellipsis expanded (and trailing full slices added), so that every
     entry except NEWAXIS consumes exactly one axis of an ``ndim``-dimensional array."""
     consuming = sum(1 for e in entries if e[0] in (INDEX, RANGE))
@@ -119,8 +127,8 @@ def _per_axis(entries: list, ndim: int) -> list:
         raise IndexError("an index can only have a single ellipsis ('...')")
     if consuming > ndim:
         raise IndexError(f"too many indices: {consuming} for an array of {ndim} dimensions")
-    full = (RANGE, None, None, 1)
-    out = []
+    full: Entry = (RANGE, None, None, 1)
+    out: list[Entry] = []
     for entry in entries:
         if entry[0] == ELLIPSIS:
             out.extend([full] * (ndim - consuming))
@@ -131,7 +139,7 @@ def _per_axis(entries: list, ndim: int) -> list:
     return out
 
 
-def _value_raw(value: object, dtype: str, kind: str):
+def _value_raw(value: object, dtype: str, kind: str) -> RawArray:
     """``value`` as a RawArray of ``dtype`` (TypeError when the kinds do not allow the cast)."""
     from ._array import Array
 
@@ -154,7 +162,9 @@ def _value_raw(value: object, dtype: str, kind: str):
     )
 
 
-def _place_axis(raw, axis: int, shape: list, lo: int, step: int, count: int, extent: int):
+def _place_axis(
+    raw: RawArray, axis: int, shape: list[int], lo: int, step: int, count: int, extent: int
+) -> RawArray:
     """Lays the ``count`` values along ``axis`` of ``raw`` out on an axis of ``extent`` so that
     value ``k`` sits at ``lo + k * step`` (step > 0); other positions hold arbitrary values.
 
@@ -175,11 +185,11 @@ def _place_axis(raw, axis: int, shape: list, lo: int, step: int, count: int, ext
             _kiln.reshape(raw, before + [1, period] + after), before + [copies, period] + after
         )
         raw = _kiln.reshape(raw, before + [copies * period] + after)
-    key = [(RANGE, None, None, 1)] * axis + [(RANGE, shift, shift + extent, 1)]
+    key: list[Entry] = [(RANGE, None, None, 1)] * axis + [(RANGE, shift, shift + extent, 1)]
     return _kiln.getitem(raw, key)
 
 
-def _axis_mask(position, lo: int, hi: int, step: int):
+def _axis_mask(position: RawArray, lo: int, hi: int, step: int) -> RawArray:
     """Booleans over ``position`` (an int64 arange): True on ``lo, lo + step, ..., <= hi``."""
     mask = _kiln.logical_and(
         _kiln.greater_equal(position, lo), _kiln.less_equal(position, hi)
@@ -190,20 +200,21 @@ def _axis_mask(position, lo: int, hi: int, step: int):
     return mask
 
 
-def set_item(raw, key: object, value: object, kind: str):
+def set_item(raw: RawArray, key: object, value: object, kind: str) -> RawArray:
     """The RawArray of ``raw`` with the basic index ``key`` set to ``value`` (same shape and
     dtype as ``raw``); ``kind`` is the dtype's kind name."""
     shape = list(raw.shape)
     dtype = raw.dtype
     parsed, arrays = parse_key(key)
-    value = _value_raw(value, dtype, kind)
+    new = _value_raw(value, dtype, kind)
     if arrays:
-        return _set_advanced(raw, parsed, arrays, value)
+        return _set_advanced(raw, parsed, arrays, new)
     entries = _per_axis(parsed, len(shape))
 
     # The selected region, axis by axis of x: ("int", i) or ("range", range object).
-    region = []  # extents of x[key], in order (NEWAXIS entries give 1)
-    selections = []  # one per axis of x
+    region: list[int] = []  # extents of x[key], in order (NEWAXIS entries give 1)
+    # The positions selected along each axis of x (an integer index selects one).
+    selections: list[range] = []
     for entry in entries:
         code, a, b, step = entry
         if code == NEWAXIS:
@@ -211,33 +222,34 @@ def set_item(raw, key: object, value: object, kind: str):
             continue
         extent = shape[len(selections)]
         if code == INDEX:
-            if not -extent <= a < extent:
+            index = cast(int, a)  # INDEX entries always carry an int
+            if not -extent <= index < extent:
                 raise IndexError(
-                    f"index {a} is out of bounds for axis {len(selections)} with size {extent}"
+                    f"index {index} is out of bounds for axis {len(selections)} with size {extent}"
                 )
-            selections.append(("int", a % extent))
+            selections.append(range(index % extent, index % extent + 1))
         else:
             positions = range(*slice(a, b, step).indices(extent))
-            selections.append(("range", positions))
+            selections.append(positions)
             region.append(len(positions))
 
     # Broadcast the value to the region (leading size-1 axes beyond the region's rank are
     # dropped, as NumPy does), then give it one axis per axis of x: a NEWAXIS axis has extent 1
     # and is dropped, an integer index gets an axis of extent 1.
-    vshape = list(value.shape)
+    vshape = list(new.shape)
     while len(vshape) > len(region) and vshape[0] == 1:
         vshape.pop(0)
     if len(vshape) > len(region) or any(
         v not in (1, r) for v, r in zip(vshape[::-1], region[::-1])
     ):
         raise ValueError(
-            f"could not broadcast a value of shape {tuple(value.shape)} "
+            f"could not broadcast a value of shape {tuple(new.shape)} "
             f"to the indexing result of shape {tuple(region)}"
         )
     vshape = [1] * (len(region) - len(vshape)) + vshape
     if 0 in region:
         return raw  # nothing is selected
-    laid = []
+    laid: list[int] = []
     r = 0
     for entry in entries:
         if entry[0] == NEWAXIS:
@@ -247,24 +259,21 @@ def set_item(raw, key: object, value: object, kind: str):
         else:
             laid.append(vshape[r])
             r += 1
-    placed = _kiln.reshape(value, laid)
+    placed = _kiln.reshape(new, laid)
 
-    mask = None
-    for axis, (how, where) in enumerate(selections):
+    mask: RawArray | None = None
+    for axis, where in enumerate(selections):
         extent = shape[axis]
-        if how == "int":
-            lo, hi, step, count = where, where, 1, 1
-        else:
-            step = abs(where.step)
-            count = len(where)
-            lo, hi = min(where[0], where[-1]), max(where[0], where[-1])
-            if laid[axis] > 1:
-                if where.step < 0:
-                    placed = _kiln.flip(placed, [axis])
-                placed = _place_axis(placed, axis, laid, lo, step, count, extent)
-                laid[axis] = extent
-            if lo == 0 and hi == extent - 1 and step == 1:
-                continue  # the whole axis is selected
+        step = abs(where.step)
+        count = len(where)
+        lo, hi = min(where[0], where[-1]), max(where[0], where[-1])
+        if laid[axis] > 1:  # never for an integer index (laid 1)
+            if where.step < 0:
+                placed = _kiln.flip(placed, [axis])
+            placed = _place_axis(placed, axis, laid, lo, step, count, extent)
+            laid[axis] = extent
+        if lo == 0 and hi == extent - 1 and step == 1:
+            continue  # the whole axis is selected
         position = _kiln.arange(0, extent, 1, "int64")
         axis_mask = _kiln.reshape(
             _axis_mask(position, lo, hi, step), [extent if i == axis else 1 for i in range(len(shape))]
@@ -276,7 +285,9 @@ def set_item(raw, key: object, value: object, kind: str):
     return _kiln.where(mask, placed, raw)
 
 
-def _set_advanced(raw, entries: list, arrays: list, value):
+def _set_advanced(
+    raw: RawArray, entries: list[Entry], arrays: list[RawArray], value: RawArray
+) -> RawArray:
     """``raw`` with the positions an advanced key selects set to ``value`` (broadcast to the
     shape ``raw[key]`` has); with repeated positions the last write wins, as in NumPy."""
     shape = list(raw.shape)

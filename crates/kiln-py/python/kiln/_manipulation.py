@@ -11,6 +11,7 @@ from . import _kiln
 from ._args import axes as _axes
 from ._args import check_array as _check_array
 from ._args import integer as _integer
+from ._args import required_axes as _required_axes
 from ._args import shape as _shape
 from ._array import Array, _wrap
 
@@ -129,7 +130,7 @@ def moveaxis(
 ) -> Array:
     """``x`` with axes ``source`` moved to positions ``destination``."""
     _check_array(x, "moveaxis")
-    src, dst = _axes(source), _axes(destination)
+    src, dst = _required_axes(source), _required_axes(destination)
     if len(src) != len(dst):
         raise ValueError("moveaxis needs as many destination axes as source axes")
     n = x.ndim
@@ -148,7 +149,7 @@ def moveaxis(
 def permute_dims(x: Array, /, axes: tuple[int, ...]) -> Array:
     """``x`` with its axes permuted: output axis ``i`` is input axis ``axes[i]``."""
     _check_array(x, "permute_dims")
-    order = _axes(axes)
+    order = _required_axes(axes)
     n = x.ndim
     for a in order:
         if not -n <= a < n:
@@ -166,7 +167,7 @@ def reshape(x: Array, /, shape: tuple[int, ...], *, copy: bool | None = None) ->
 def squeeze(x: Array, /, axis: int | tuple[int, ...]) -> Array:
     """``x`` without the axes ``axis`` (each of extent one)."""
     _check_array(x, "squeeze")
-    return _wrap(_kiln.squeeze(x._raw, _axes(axis)))
+    return _wrap(_kiln.squeeze(x._raw, _required_axes(axis)))
 
 
 def unstack(x: Array, /, *, axis: int = 0) -> tuple[Array, ...]:
