@@ -16,6 +16,10 @@ pub enum CpuError {
     /// The JIT module could not be created or finalised.
     #[error("JIT module error: {0}")]
     Module(String),
+    /// Machine code (freshly compiled or read from a cache) that cannot be loaded: malformed,
+    /// or referring to an unknown symbol. A cache treats it as a miss.
+    #[error("machine code cannot be loaded: {0}")]
+    BadObjCode(String),
     /// A construct the CPU backend does not implement.
     #[error("the CPU backend does not support {0}")]
     Unsupported(String),

@@ -18,6 +18,8 @@ pub mod helpers;
 mod jit;
 mod libops;
 pub mod library;
+mod loader;
+pub mod objcode;
 
 pub use error::CpuError;
 pub use exec::PreparedSchedule;
@@ -63,6 +65,18 @@ impl fmt::Debug for CompiledKernel {
             .field("vectorized", &self.entries.vectorized)
             .finish()
     }
+}
+
+/// The target kiln compiles machine code for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TargetInfo {
+    pub triple: String,
+    /// CPU features cranelift detected and uses (`sse41`, `avx2`, `fma`, ...).
+    pub cpu_features: Vec<String>,
+    /// Triple, compiler settings and every ISA flag: code is shared only between equal ones.
+    pub fingerprint: String,
+    /// The code generator and its version.
+    pub compiler: String,
 }
 
 /// Counters of the compiled-kernel cache.
@@ -145,7 +159,7 @@ impl CpuBackend {
             return Ok(c.clone());
         }
         let start = Instant::now();
-        let entries = jit.compile(k)?;
+        let entries = jit::load_main(&jit.compile(k, &[codegen::Entry::Main])?)?;
         let compiled = Arc::new(CompiledKernel {
             kernel: k.clone(),
             entries,
@@ -176,7 +190,11 @@ impl CpuBackend {
             return Ok(*s);
         }
         let start = Instant::now();
-        let split = jit.compile_split(&c.kernel)?;
+        let obj = jit.compile(
+            &c.kernel,
+            &[codegen::Entry::Partial, codegen::Entry::Finish],
+        )?;
+        let split = jit::load_split(&obj)?;
         // Only this thread, holding the JIT lock, can set the cell, so it is still empty.
         let split = *c.split.get_or_init(|| split);
         let mut stats = lock(&self.stats);
@@ -211,6 +229,17 @@ impl CpuBackend {
     pub fn clif_text(&self, k: &Kernel) -> Result<String, CpuError> {
         k.verify()?;
         lock(&self.jit).clif_text(k)
+    }
+
+    /// The machine code target: what the disk cache keys on and `kiln info` shows.
+    pub fn target_info(&self) -> TargetInfo {
+        let jit = lock(&self.jit);
+        TargetInfo {
+            triple: jit.triple(),
+            cpu_features: jit.cpu_features(),
+            fingerprint: jit.target_fingerprint(),
+            compiler: jit::compiler_version(),
+        }
     }
 
     pub fn stats(&self) -> CpuStats {
