@@ -20,6 +20,14 @@ pub enum CpuError {
     /// or referring to an unknown symbol. A cache treats it as a miss.
     #[error("machine code cannot be loaded: {0}")]
     BadObjCode(String),
+    /// Strict cache mode (`KILN_CACHE_STRICT=1`): a kernel was in neither the memory nor the
+    /// disk cache, and compiling at run time is forbidden.
+    #[error("strict cache mode: kernel {kernel} (key {key}) is not in the cache at {dir}")]
+    StrictMiss {
+        kernel: String,
+        key: String,
+        dir: String,
+    },
     /// A construct the CPU backend does not implement.
     #[error("the CPU backend does not support {0}")]
     Unsupported(String),
