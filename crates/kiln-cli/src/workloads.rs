@@ -1,0 +1,130 @@
+//! `kiln eval-workload`: builds one of the benchmark workloads W1-W4 on fresh data, evaluates
+//! it, and prints one line: the first evaluation's latency (graph build + optimise + schedule +
+//! kernel load or compile + execute), the warm latency (median of repeats on new data, plan
+//! cache hit), a new length's latency, the cache counters after each phase, and a digest of the
+//! first result's bytes (equal digests: bit-identical results).
+//!
+//! Invariant: the data depends only on the workload, the length and the repeat number, so two
+//! processes (cold and warm-from-disk) compute the same values.
+
+use clap::ArgMatches;
+use kiln::Array;
+use sha2::{Digest, Sha256};
+use std::time::Instant;
+
+fn data(n: usize, seed: usize) -> Vec<f64> {
+    (0..n)
+        .map(|i| (((i + 31 * seed) * 7919) % 10007) as f64 / 10007.0 * 6.0 - 3.0)
+        .collect()
+}
+
+fn f32s(n: usize, seed: usize) -> kiln::Result<Array> {
+    let v: Vec<f32> = data(n, seed).into_iter().map(|x| x as f32).collect();
+    Array::from_vec(v, &[n])
+}
+
+/// The workload's output (evaluated) and the bytes of its values.
+fn eval(name: &str, n: usize, seed: usize) -> Result<Vec<u8>, String> {
+    let e = |e: kiln::KilnError| e.to_string();
+    let bytes_f32 = |y: &Array| -> Result<Vec<u8>, String> {
+        Ok(y.to_vec::<f32>()
+            .map_err(e)?
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect())
+    };
+    match name {
+        "w1" => {
+            let x = f32s(n, seed).map_err(e)?;
+            let y = kiln::log(&(kiln::sin(&x).map_err(e)? + 5.0).map_err(e)?).map_err(e)?;
+            y.eval().map_err(e)?;
+            bytes_f32(&y)
+        }
+        "w2" => {
+            let v: Vec<Array> = (0..5)
+                .map(|k| Array::from_vec(data(n, seed * 5 + k), &[n]))
+                .collect::<kiln::Result<_>>()
+                .map_err(e)?;
+            let y = ((&v[0] * &v[1]).map_err(e)? + (&v[2] * &v[3]).map_err(e)?)
+                .and_then(|t| &t - &v[4])
+                .map_err(e)?;
+            y.eval().map_err(e)?;
+            Ok(y.to_vec::<f64>()
+                .map_err(e)?
+                .iter()
+                .flat_map(|v| v.to_le_bytes())
+                .collect())
+        }
+        "w3" => {
+            let x = f32s(n, seed).map_err(e)?;
+            let y = (&x * &x).map_err(e)?.sum(None, false, None).map_err(e)?;
+            y.eval().map_err(e)?;
+            bytes_f32(&y)
+        }
+        "w4" => {
+            let cols = 4096.min(n.max(1));
+            let rows = (n / cols).max(1);
+            let v: Vec<f32> = data(rows * cols, seed)
+                .into_iter()
+                .map(|x| x as f32)
+                .collect();
+            let x = Array::from_vec(v, &[rows, cols]).map_err(e)?;
+            let m = x.max(Some(&[1]), true).map_err(e)?;
+            let ex = kiln::exp(&(&x - &m).map_err(e)?).map_err(e)?;
+            let y = (&ex / &ex.sum(Some(&[1]), true, None).map_err(e)?).map_err(e)?;
+            y.eval().map_err(e)?;
+            bytes_f32(&y)
+        }
+        other => Err(format!("unknown workload {other} (w1, w2, w3, w4)")),
+    }
+}
+
+fn counters() -> Result<String, String> {
+    let s = kiln::cache_stats().map_err(|e| e.to_string())?;
+    Ok(format!(
+        "compiles={} disk_hits={} memory_hits={} plan_hits={} plan_misses={}",
+        s.compiles, s.disk_hits, s.memory_hits, s.plans.hits, s.plans.misses
+    ))
+}
+
+fn ms(start: Instant) -> f64 {
+    start.elapsed().as_secs_f64() * 1e3
+}
+
+pub fn run(m: &ArgMatches) -> Result<(), String> {
+    let name = m.get_one::<String>("workload").ok_or("missing workload")?;
+    let n = *m.get_one::<usize>("n").ok_or("missing --n")?;
+    let repeat = (*m.get_one::<usize>("repeat").ok_or("missing --repeat")?).max(1);
+    let start = Instant::now();
+    let first = eval(name, n, 0)?;
+    let first_ms = ms(start);
+    let after_first = counters()?;
+    let mut warm = Vec::new();
+    for r in 1..=repeat {
+        let start = Instant::now();
+        eval(name, n, r)?;
+        warm.push(ms(start));
+    }
+    warm.sort_by(f64::total_cmp);
+    let warm_ms = warm[warm.len() / 2];
+    let after_warm = counters()?;
+    // A new length of the same shape class: plan is rebuilt, no kernel may compile.
+    let start = Instant::now();
+    eval(name, n + 4096, 0)?;
+    let new_len_ms = ms(start);
+    let after_new_len = counters()?;
+    let digest: String = Sha256::digest(&first)
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    println!(
+        "workload={name} n={n} first_ms={first_ms:.3} warm_ms={warm_ms:.3} new_length_ms={new_len_ms:.3} digest={digest}"
+    );
+    if !m.get_flag("quiet") {
+        println!("after_first: {after_first}");
+        println!("after_warm: {after_warm}");
+        println!("after_new_length: {after_new_len}");
+    }
+    Ok(())
+}
