@@ -222,15 +222,17 @@ impl CpuBackend {
             return Ok(*s);
         }
         let start = Instant::now();
-        let obj = jit.compile(
-            &c.kernel,
-            &[codegen::Entry::Partial, codegen::Entry::Finish],
-        )?;
-        let split = jit::load_split(&obj)?;
+        let entries = [codegen::Entry::Partial, codegen::Entry::Finish];
+        let (split, source) = self
+            .store
+            .obtain(&mut jit, &c.kernel, &entries, jit::load_split)?;
         // Only this thread, holding the JIT lock, can set the cell, so it is still empty.
         let split = *c.split.get_or_init(|| split);
         let mut stats = lock(&self.stats);
-        stats.split_entries_compiled += 1;
+        match source {
+            codestore::Source::Compiled => stats.split_entries_compiled += 1,
+            codestore::Source::Disk => stats.split_disk_hits += 1,
+        }
         stats.compile_time += start.elapsed();
         Ok(split)
     }
