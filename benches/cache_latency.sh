@@ -5,20 +5,24 @@
 #
 # Usage: benches/cache_latency.sh KILN_BIN PYTHON_WITH_JAX
 #   KILN_BIN: a release build of the CLI (cargo build --release -p kiln-cli -> target/release/kiln)
-# Prints a Markdown table (medians of RUNS=3 processes per cell) to stdout.
+# Prints a Markdown table (medians of RUNS=3 processes per cell) to stdout. ONLY="w1 w3" for a
+# subset; SMALL=1 for 8192-element inputs.
 set -euo pipefail
 kiln="$1"
 py="$2"
 here="$(cd "$(dirname "$0")" && pwd)"
 runs="${RUNS:-3}"
 declare -A sizes=([w1]=1000000 [w2]=10000000 [w3]=10000000 [w4]=16777216)
+# SMALL=1: 8192 elements (W4: 2 x 4096), where execution is negligible and the fixed costs show.
+if [ "${SMALL:-0}" = "1" ]; then sizes=([w1]=8192 [w2]=8192 [w3]=8192 [w4]=8192); fi
+only="${ONLY:-w1 w2 w3 w4}"
 
 field() { sed -n "s/.*\b$1=\([^ ]*\).*/\1/p" | head -1; }
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 echo "| workload | n | kiln cold first | kiln warm-memory | kiln warm-disk first (new process) | disk first - warm | kiln new length | kiln compiles cold / disk / new length | JAX first call | JAX warm | JAX persistent-cache first (new process) | JAX new length |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
-for w in w1 w2 w3 w4; do
+for w in $only; do
   n=${sizes[$w]}
   cold=(); warm=(); disk=(); newlen=(); jf=(); jw=(); jd=(); jn=()
   for r in $(seq "$runs"); do

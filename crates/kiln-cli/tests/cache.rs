@@ -345,18 +345,32 @@ fn cache_commands() {
 
 #[test]
 fn split_reduction_entry_points_are_cached_too() {
-    // Long enough for the sum to split across threads (its partial/finish entry points are
-    // compiled lazily, and cached under their own key).
+    // Long enough for the sum to split across threads where there are several (its
+    // partial/finish entry points are compiled lazily, and cached under their own key).
     let tmp = tempfile::tempdir().unwrap();
     let run = |dir: &Path| {
-        let out = kiln(dir, &[], &["eval-workload", "w3", "--n", "300000", "--repeat", "1"]);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = kiln(
+            dir,
+            &[],
+            &["eval-workload", "w3", "--n", "300000", "--repeat", "1"],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         parse(&String::from_utf8_lossy(&out.stdout))
     };
     let cold = run(tmp.path());
-    assert_eq!(cold.num("after_first", "compiles"), 2, "main + split entry points");
+    let compiled = cold.num("after_first", "compiles");
+    if std::thread::available_parallelism().map_or(1, |n| n.get()) > 1 {
+        assert_eq!(compiled, 2, "main + split entry points");
+    }
     let disk = run(tmp.path());
     assert_eq!(disk.num("after_first", "compiles"), 0);
-    assert_eq!(disk.num("after_first", "disk_hits"), 2);
-    assert_eq!(disk.get("workload", "digest"), cold.get("workload", "digest"));
+    assert_eq!(disk.num("after_first", "disk_hits"), compiled);
+    assert_eq!(
+        disk.get("workload", "digest"),
+        cold.get("workload", "digest")
+    );
 }
