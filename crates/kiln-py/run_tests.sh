@@ -30,4 +30,6 @@ echo "== built and installed in $(( $(date +%s) - start )) s"
 
 echo "== pytest"
 cd "$here"
+# The suite's kernels go to a throw-away disk cache, never the user's ~/.cache/kiln.
+export KILN_CACHE_DIR="${KILN_CACHE_DIR:-$(mktemp -d)}"
 "$venv/bin/python" -m pytest tests -q -p no:cacheprovider

@@ -16,6 +16,18 @@ pub enum CpuError {
     /// The JIT module could not be created or finalised.
     #[error("JIT module error: {0}")]
     Module(String),
+    /// Machine code (freshly compiled or read from a cache) that cannot be loaded: malformed,
+    /// or referring to an unknown symbol. A cache treats it as a miss.
+    #[error("machine code cannot be loaded: {0}")]
+    BadObjCode(String),
+    /// Strict cache mode (`KILN_CACHE_STRICT=1`): a kernel was in neither the memory nor the
+    /// disk cache, and compiling at run time is forbidden.
+    #[error("strict cache mode: kernel {kernel} (key {key}) is not in the cache at {dir}")]
+    StrictMiss {
+        kernel: String,
+        key: String,
+        dir: String,
+    },
     /// A construct the CPU backend does not implement.
     #[error("the CPU backend does not support {0}")]
     Unsupported(String),

@@ -1,29 +1,27 @@
-//! The JIT module: turns built cranelift functions into callable machine code.
+//! The compiler: turns a kernel's entry points into relocatable machine code (`ObjCode`) with
+//! cranelift for the host ISA, and describes that target (the disk cache keys on it).
 //!
-//! Invariant: one `JITModule` per backend, only touched under the backend's mutex; code it
-//! emits is never freed (cranelift-jit leaks code memory on drop on purpose), so a function
-//! pointer handed out stays valid for the life of the process. A kernel whose vector code
-//! cranelift cannot lower on this machine is recompiled with scalar loops only.
+//! Invariant: compiling is a pure function of (kernel text, entries, target): the code holds no
+//! addresses, only relocations (see `objcode.rs`), and is made callable only by `loader::load`.
+//! A kernel whose vector code cranelift cannot lower on this machine is recompiled with scalar
+//! loops only.
 
 use crate::abi::{FinishFn, MainFn, PartialFn};
-use crate::codegen::{self, Entry};
+use crate::codegen::{self, Entry, imports};
 use crate::error::CpuError;
-use crate::helpers::Helper;
-use cranelift_codegen::Context;
-use cranelift_codegen::ir::{AbiParam, Function, Signature, types};
-use cranelift_jit::{JITBuilder, JITModule};
-use cranelift_module::{FuncId, Linkage, Module, default_libcall_names};
+use crate::objcode::{ObjCode, Reloc, RelocKind, RelocTarget};
+use cranelift_codegen::binemit::Reloc as ClifReloc;
+use cranelift_codegen::control::ControlPlane;
+use cranelift_codegen::ir::{ExternalName, Function};
+use cranelift_codegen::isa::OwnedTargetIsa;
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_codegen::{Context, FinalizedRelocTarget};
 use kiln_ir::Kernel;
-use std::collections::HashMap;
 
 pub struct Jit {
-    module: JITModule,
-    helper_ids: HashMap<Helper, FuncId>,
+    isa: OwnedTargetIsa,
     next_id: u32,
 }
-
-/// An entry point and the address of its finalized machine code.
-type EntryCode = (Entry, *const u8);
 
 /// The entry point every kernel has, compiled eagerly.
 #[derive(Clone, Copy)]
@@ -41,28 +39,16 @@ pub struct SplitEntries {
     pub finish: FinishFn,
 }
 
-fn helper_signature(h: Helper, call_conv: cranelift_codegen::isa::CallConv) -> Signature {
-    use types::{F32, F64, I32, I64};
-    let mut sig = Signature::new(call_conv);
-    let (params, ret): (&[_], Option<_>) = match h {
-        Helper::F32Unary => (&[I32, F32], Some(F32)),
-        Helper::F64Unary => (&[I32, F64], Some(F64)),
-        Helper::F32Binary => (&[I32, F32, F32], Some(F32)),
-        Helper::F64Binary => (&[I32, F64, F64], Some(F64)),
-        Helper::C64Unary => (&[I32, F32, F32, I64], None),
-        Helper::C128Unary => (&[I32, F64, F64, I64], None),
-        Helper::C64Binary => (&[I32, F32, F32, F32, F32, I64], None),
-        Helper::C128Binary => (&[I32, F64, F64, F64, F64, I64], None),
-        Helper::I64Binary | Helper::U64Binary => (&[I32, I64, I64], Some(I64)),
-    };
-    sig.params.extend(params.iter().map(|&t| AbiParam::new(t)));
-    sig.returns.extend(ret.map(AbiParam::new));
-    sig
+/// The code generator and its exact version (part of every disk-cache key).
+pub fn compiler_version() -> String {
+    format!("cranelift-codegen {}", cranelift_codegen::VERSION)
 }
 
 impl Jit {
     pub fn new() -> Result<Jit, CpuError> {
-        let module_err = |e: cranelift_module::ModuleError| CpuError::Module(e.to_string());
+        let setting = |e: settings::SetError| CpuError::Module(e.to_string());
+        let mut flags = settings::builder();
+        flags.set("opt_level", "speed").map_err(setting)?;
         // The IR verifier costs about a quarter of a kernel's compile time; debug builds (and
         // so every test) keep it, release builds trust the tested code generator.
         let verifier = if cfg!(debug_assertions) {
@@ -70,35 +56,42 @@ impl Jit {
         } else {
             "false"
         };
-        let flags = [("opt_level", "speed"), ("enable_verifier", verifier)];
-        let mut builder =
-            JITBuilder::with_flags(&flags, default_libcall_names()).map_err(module_err)?;
-        for h in Helper::ALL {
-            builder.symbol(h.symbol(), h.address());
-        }
-        let mut module = JITModule::new(builder);
-        let call_conv = module.isa().default_call_conv();
-        let mut helper_ids = HashMap::new();
-        for h in Helper::ALL {
-            let id = module
-                .declare_function(h.symbol(), Linkage::Import, &helper_signature(h, call_conv))
-                .map_err(module_err)?;
-            helper_ids.insert(h, id);
-        }
-        Ok(Jit {
-            module,
-            helper_ids,
-            next_id: 0,
-        })
+        flags.set("enable_verifier", verifier).map_err(setting)?;
+        // Absolute (non-PIC) calls to helpers and libcalls: each is a relocation the loader
+        // patches with a full 64-bit address, so code can be loaded anywhere.
+        flags
+            .set("use_colocated_libcalls", "false")
+            .map_err(setting)?;
+        flags.set("is_pic", "false").map_err(setting)?;
+        let isa = cranelift_native::builder()
+            .map_err(|e| CpuError::Module(format!("host machine is not supported: {e}")))?
+            .finish(settings::Flags::new(flags))
+            .map_err(|e| CpuError::Module(e.to_string()))?;
+        Ok(Jit { isa, next_id: 0 })
     }
 
-    /// Every entry point of a kernel (what `clif_text` shows).
-    fn all_entries(kernel: &Kernel) -> Vec<Entry> {
-        if kernel.reduce.is_some() {
-            vec![Entry::Main, Entry::Partial, Entry::Finish]
-        } else {
-            vec![Entry::Main]
+    /// The target the code is compiled for: triple, shared settings and every ISA feature
+    /// flag, one per line. Two processes may share machine code only if these are equal.
+    pub fn target_fingerprint(&self) -> String {
+        let mut s = format!("{}\n{}", self.isa.triple(), self.isa.flags());
+        for v in self.isa.isa_flags() {
+            s.push_str(&format!("{} = {}\n", v.name, v.value_string()));
         }
+        s
+    }
+
+    /// The CPU features cranelift detected and uses (`has_*` flags that are on).
+    pub fn cpu_features(&self) -> Vec<String> {
+        self.isa
+            .isa_flags()
+            .iter()
+            .filter(|v| v.as_bool() == Some(true))
+            .map(|v| v.name.trim_start_matches("has_").to_string())
+            .collect()
+    }
+
+    pub fn triple(&self) -> String {
+        self.isa.triple().to_string()
     }
 
     fn build_all(
@@ -110,14 +103,7 @@ impl Jit {
         let mut out = Vec::new();
         for &entry in entries {
             self.next_id += 1;
-            let f = codegen::build(
-                kernel,
-                entry,
-                &mut self.module,
-                &self.helper_ids,
-                simd,
-                self.next_id,
-            )?;
+            let f = codegen::build(kernel, entry, &*self.isa, simd, self.next_id)?;
             out.push((entry, f));
         }
         Ok(out)
@@ -125,8 +111,13 @@ impl Jit {
 
     /// The cranelift IR of a kernel's entry points, as text.
     pub fn clif_text(&mut self, kernel: &Kernel) -> Result<String, CpuError> {
+        let entries = if kernel.reduce.is_some() {
+            vec![Entry::Main, Entry::Partial, Entry::Finish]
+        } else {
+            vec![Entry::Main]
+        };
         let mut text = String::new();
-        for (entry, f) in self.build_all(kernel, &Self::all_entries(kernel), true)? {
+        for (entry, f) in self.build_all(kernel, &entries, true)? {
             text.push_str(&format!(
                 "; {} {}\n{}\n",
                 kernel.name,
@@ -137,80 +128,104 @@ impl Jit {
         Ok(text)
     }
 
-    fn define(
+    /// Compiles `entries` into one image.
+    fn emit(
         &mut self,
         kernel: &Kernel,
         entries: &[Entry],
         simd: bool,
-    ) -> Result<Vec<(Entry, FuncId)>, CpuError> {
-        let mut ids = Vec::new();
-        for (entry, func) in self.build_all(kernel, entries, simd)? {
-            let name = format!("kiln_kernel_{}_{}", self.next_id, entry.suffix());
-            let id = self
-                .module
-                .declare_function(&name, Linkage::Local, &func.signature)
-                .map_err(|e| CpuError::Module(e.to_string()))?;
-            let mut ctx = Context::for_function(func);
-            self.module
-                .define_function(id, &mut ctx)
-                .map_err(|e| CpuError::Codegen {
-                    kernel: kernel.name.clone(),
-                    detail: format!("{e:?}"),
-                })?;
-            ids.push((entry, id));
-        }
-        Ok(ids)
-    }
-
-    /// Defines `entries` (with vector loops, or scalar ones if cranelift cannot lower those)
-    /// and finalizes them: their code addresses and whether vector loops were kept.
-    fn compile_entries(
-        &mut self,
-        kernel: &Kernel,
-        entries: &[Entry],
-    ) -> Result<(Vec<EntryCode>, bool), CpuError> {
-        let (ids, vectorized) = match self.define(kernel, entries, true) {
-            Ok(ids) => (ids, true),
-            Err(CpuError::Codegen { .. }) => (self.define(kernel, entries, false)?, false),
-            Err(e) => return Err(e),
+    ) -> Result<ObjCode, CpuError> {
+        let codegen_err = |detail: String| CpuError::Codegen {
+            kernel: kernel.name.clone(),
+            detail,
         };
-        self.module
-            .finalize_definitions()
-            .map_err(|e| CpuError::Module(e.to_string()))?;
-        let ptrs = ids
-            .into_iter()
-            .map(|(entry, id)| (entry, self.module.get_finalized_function(id)))
-            .collect();
-        Ok((ptrs, vectorized))
+        let align = self.isa.function_alignment().preferred.max(16) as usize;
+        let mut obj = ObjCode {
+            entries: Vec::new(),
+            code: Vec::new(),
+            relocs: Vec::new(),
+            vectorized: simd,
+        };
+        for (entry, func) in self.build_all(kernel, entries, simd)? {
+            let mut ctx = Context::for_function(func);
+            ctx.compile(&*self.isa, &mut ControlPlane::default())
+                .map_err(|e| codegen_err(format!("{:?}", e.inner)))?;
+            let code = ctx
+                .compiled_code()
+                .ok_or_else(|| codegen_err("no compiled code".into()))?;
+            obj.code.resize(obj.code.len().next_multiple_of(align), 0);
+            let start = obj.code.len() as u32;
+            obj.entries.push((entry, start));
+            obj.code.extend_from_slice(code.code_buffer());
+            for r in code.buffer.relocs() {
+                let kind = match r.kind {
+                    ClifReloc::Abs8 => RelocKind::Abs8,
+                    ClifReloc::Abs4 => RelocKind::Abs4,
+                    ClifReloc::X86PCRel4 | ClifReloc::X86CallPCRel4 => RelocKind::PcRel4,
+                    other => return Err(codegen_err(format!("relocation kind {other:?}"))),
+                };
+                let target = match &r.target {
+                    FinalizedRelocTarget::Func(off) => RelocTarget::Local(start + off),
+                    FinalizedRelocTarget::ExternalName(ExternalName::LibCall(lc)) => {
+                        RelocTarget::Symbol(format!("{}{lc}", crate::loader::LIBCALL_PREFIX))
+                    }
+                    FinalizedRelocTarget::ExternalName(ExternalName::User(name)) => {
+                        let user = &ctx.func.params.user_named_funcs()[*name];
+                        let h = imports::helper_of(user)
+                            .ok_or_else(|| codegen_err(format!("unknown import {user}")))?;
+                        RelocTarget::Symbol(h.symbol().to_string())
+                    }
+                    FinalizedRelocTarget::ExternalName(other) => {
+                        return Err(codegen_err(format!("external name {other:?}")));
+                    }
+                };
+                obj.relocs.push(Reloc {
+                    offset: start + r.offset,
+                    kind,
+                    target,
+                    addend: r.addend,
+                });
+            }
+        }
+        obj.validate()?;
+        Ok(obj)
     }
 
-    /// Compiles a kernel's `main` entry point.
-    pub fn compile(&mut self, kernel: &Kernel) -> Result<EntryPoints, CpuError> {
-        let (ptrs, vectorized) = self.compile_entries(kernel, &[Entry::Main])?;
-        match ptrs.as_slice() {
-            // SAFETY: the function was built by `codegen::build` for `Entry::Main`, whose
-            // signature (`codegen::signature`) is the C ABI of `MainFn`.
-            [(Entry::Main, ptr)] => Ok(EntryPoints {
-                main: unsafe { std::mem::transmute::<*const u8, MainFn>(*ptr) },
-                vectorized,
-            }),
-            _ => Err(CpuError::Internal("kernel without main entry".into())),
+    /// Compiles `entries` of a kernel (with vector loops, or scalar ones if cranelift cannot
+    /// lower those) into relocatable code.
+    pub fn compile(&mut self, kernel: &Kernel, entries: &[Entry]) -> Result<ObjCode, CpuError> {
+        match self.emit(kernel, entries, true) {
+            Ok(obj) => Ok(obj),
+            Err(CpuError::Codegen { .. }) => self.emit(kernel, entries, false),
+            Err(e) => Err(e),
         }
     }
+}
 
-    /// Compiles a reducing kernel's `partial` and `finish` entry points.
-    pub fn compile_split(&mut self, kernel: &Kernel) -> Result<SplitEntries, CpuError> {
-        let (ptrs, _) = self.compile_entries(kernel, &[Entry::Partial, Entry::Finish])?;
-        match ptrs.as_slice() {
-            // SAFETY: both functions were built by `codegen::build` for the entries they are
-            // paired with, whose signatures are the C ABIs of `PartialFn` and `FinishFn`.
-            [(Entry::Partial, p), (Entry::Finish, f)] => Ok(SplitEntries {
-                partial: unsafe { std::mem::transmute::<*const u8, PartialFn>(*p) },
-                finish: unsafe { std::mem::transmute::<*const u8, FinishFn>(*f) },
-            }),
-            _ => Err(CpuError::Internal(
-                "split reduction without partial/finish entries".into(),
-            )),
-        }
+/// Loads code compiled for `[Entry::Main]` and returns its entry point.
+pub fn load_main(obj: &ObjCode) -> Result<EntryPoints, CpuError> {
+    match crate::loader::load(obj)?.as_slice() {
+        // SAFETY: the function was built by `codegen::build` for `Entry::Main`, whose
+        // signature (`codegen::signature`) is the C ABI of `MainFn`.
+        [(Entry::Main, ptr)] => Ok(EntryPoints {
+            main: unsafe { std::mem::transmute::<*const u8, MainFn>(*ptr) },
+            vectorized: obj.vectorized,
+        }),
+        _ => Err(CpuError::BadObjCode("expected a main entry only".into())),
+    }
+}
+
+/// Loads code compiled for `[Entry::Partial, Entry::Finish]` and returns its entry points.
+pub fn load_split(obj: &ObjCode) -> Result<SplitEntries, CpuError> {
+    match crate::loader::load(obj)?.as_slice() {
+        // SAFETY: both functions were built by `codegen::build` for the entries they are
+        // paired with, whose signatures are the C ABIs of `PartialFn` and `FinishFn`.
+        [(Entry::Partial, p), (Entry::Finish, f)] => Ok(SplitEntries {
+            partial: unsafe { std::mem::transmute::<*const u8, PartialFn>(*p) },
+            finish: unsafe { std::mem::transmute::<*const u8, FinishFn>(*f) },
+        }),
+        _ => Err(CpuError::BadObjCode(
+            "expected partial and finish entries".into(),
+        )),
     }
 }

@@ -11,6 +11,7 @@
 
 pub mod abi;
 mod codegen;
+mod codestore;
 pub mod combine;
 pub mod error;
 pub mod exec;
@@ -18,9 +19,13 @@ pub mod helpers;
 mod jit;
 mod libops;
 pub mod library;
+mod loader;
+pub mod objcode;
 
+pub use codestore::CodeStore;
 pub use error::CpuError;
 pub use exec::PreparedSchedule;
+pub use kiln_cache::{CacheConfig, DiskStats};
 
 use jit::{EntryPoints, Jit, SplitEntries};
 use kiln_ir::{Kernel, Realized, Schedule};
@@ -65,6 +70,18 @@ impl fmt::Debug for CompiledKernel {
     }
 }
 
+/// The target kiln compiles machine code for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TargetInfo {
+    pub triple: String,
+    /// CPU features cranelift detected and uses (`sse41`, `avx2`, `fma`, ...).
+    pub cpu_features: Vec<String>,
+    /// Triple, compiler settings and every ISA flag: code is shared only between equal ones.
+    pub fingerprint: String,
+    /// The code generator and its version.
+    pub compiler: String,
+}
+
 /// Counters of the compiled-kernel cache.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CpuStats {
@@ -72,7 +89,12 @@ pub struct CpuStats {
     pub kernels_compiled: u64,
     /// Kernels whose split-reduction entry points were compiled (lazily, on first split).
     pub split_entries_compiled: u64,
+    /// Requests served by the in-memory kernel cache.
     pub cache_hits: u64,
+    /// Kernels (main entry points) loaded from the disk cache instead of compiled.
+    pub disk_hits: u64,
+    /// Split-reduction entry points loaded from the disk cache instead of compiled.
+    pub split_disk_hits: u64,
     pub compile_time: Duration,
 }
 
@@ -81,6 +103,7 @@ pub struct CpuStats {
 pub struct CpuBackend {
     jit: Mutex<Jit>,
     cache: Mutex<HashMap<String, Arc<CompiledKernel>>>,
+    store: CodeStore,
     stats: Mutex<CpuStats>,
     pool: rayon::ThreadPool,
 }
@@ -94,6 +117,10 @@ impl fmt::Debug for CpuBackend {
     }
 }
 
+fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic while holding one of these locks cannot leave the data half-updated in a way
     // that matters (the cache and counters are only ever inserted into), so poisoning is ignored.
@@ -101,22 +128,36 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl CpuBackend {
-    /// A backend using all available cores.
+    /// A backend using all available cores, with an in-memory kernel cache only.
     pub fn new() -> Result<CpuBackend, CpuError> {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        CpuBackend::with_threads(threads)
+        CpuBackend::with_threads(default_threads())
     }
 
-    /// A backend whose pool has `threads` threads (1: everything runs on the caller's thread).
+    /// A backend using all available cores whose disk cache, strict mode and recording follow
+    /// the environment (`kiln_cache::config`): what the facade runs on.
+    pub fn from_env() -> Result<CpuBackend, CpuError> {
+        CpuBackend::with_cache(default_threads(), &CacheConfig::from_env())
+    }
+
+    /// A backend whose pool has `threads` threads (1: everything runs on the caller's thread),
+    /// with an in-memory kernel cache only.
     pub fn with_threads(threads: usize) -> Result<CpuBackend, CpuError> {
+        CpuBackend::with_cache(threads, &CacheConfig::default())
+    }
+
+    /// A backend with `threads` threads and the disk cache `cache` describes.
+    pub fn with_cache(threads: usize, cache: &CacheConfig) -> Result<CpuBackend, CpuError> {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads.max(1))
             .thread_name(|i| format!("kiln-cpu-{i}"))
             .build()
             .map_err(|e| CpuError::ThreadPool(e.to_string()))?;
+        let jit = Jit::new()?;
+        let store = CodeStore::new(cache, &jit);
         Ok(CpuBackend {
-            jit: Mutex::new(Jit::new()?),
+            jit: Mutex::new(jit),
             cache: Mutex::new(HashMap::new()),
+            store,
             stats: Mutex::new(CpuStats::default()),
             pool,
         })
@@ -145,7 +186,9 @@ impl CpuBackend {
             return Ok(c.clone());
         }
         let start = Instant::now();
-        let entries = jit.compile(k)?;
+        let (entries, source) =
+            self.store
+                .obtain(&mut jit, k, &[codegen::Entry::Main], jit::load_main)?;
         let compiled = Arc::new(CompiledKernel {
             kernel: k.clone(),
             entries,
@@ -153,7 +196,10 @@ impl CpuBackend {
         });
         lock(&self.cache).insert(key, compiled.clone());
         let mut stats = lock(&self.stats);
-        stats.kernels_compiled += 1;
+        match source {
+            codestore::Source::Compiled => stats.kernels_compiled += 1,
+            codestore::Source::Disk => stats.disk_hits += 1,
+        }
         stats.compile_time += start.elapsed();
         Ok(compiled)
     }
@@ -176,11 +222,17 @@ impl CpuBackend {
             return Ok(*s);
         }
         let start = Instant::now();
-        let split = jit.compile_split(&c.kernel)?;
+        let entries = [codegen::Entry::Partial, codegen::Entry::Finish];
+        let (split, source) = self
+            .store
+            .obtain(&mut jit, &c.kernel, &entries, jit::load_split)?;
         // Only this thread, holding the JIT lock, can set the cell, so it is still empty.
         let split = *c.split.get_or_init(|| split);
         let mut stats = lock(&self.stats);
-        stats.split_entries_compiled += 1;
+        match source {
+            codestore::Source::Compiled => stats.split_entries_compiled += 1,
+            codestore::Source::Disk => stats.split_disk_hits += 1,
+        }
         stats.compile_time += start.elapsed();
         Ok(split)
     }
@@ -211,6 +263,22 @@ impl CpuBackend {
     pub fn clif_text(&self, k: &Kernel) -> Result<String, CpuError> {
         k.verify()?;
         lock(&self.jit).clif_text(k)
+    }
+
+    /// The machine code target: what the disk cache keys on and `kiln info` shows.
+    pub fn target_info(&self) -> TargetInfo {
+        let jit = lock(&self.jit);
+        TargetInfo {
+            triple: jit.triple(),
+            cpu_features: jit.cpu_features(),
+            fingerprint: jit.target_fingerprint(),
+            compiler: jit::compiler_version(),
+        }
+    }
+
+    /// The disk cache and its configuration (strict mode, recording).
+    pub fn code_store(&self) -> &CodeStore {
+        &self.store
     }
 
     pub fn stats(&self) -> CpuStats {

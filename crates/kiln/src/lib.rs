@@ -17,6 +17,7 @@
 //! `elementwise`, `ops` (operators), `manipulation` (views), `reduction`, `linalg`, `readback`,
 //! and `pipeline` (the one function where the stage order is written).
 
+mod cache;
 mod creation;
 mod device;
 mod elementwise;
@@ -33,6 +34,7 @@ mod readback;
 mod reduction;
 mod sorting;
 
+pub use cache::{CacheStats, TargetInfo, cache_stats, target_info};
 pub use creation::{
     arange, empty, empty_like, eye, full, full_like, linspace, ones, ones_like, zeros, zeros_like,
 };

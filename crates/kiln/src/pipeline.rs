@@ -173,7 +173,7 @@ static RUNTIME: OnceLock<std::result::Result<Runtime, String>> = OnceLock::new()
 
 fn runtime() -> Result<&'static Runtime> {
     let rt = RUNTIME.get_or_init(|| {
-        CpuBackend::new()
+        CpuBackend::from_env()
             .map(|cpu| Runtime {
                 cpu,
                 config: RwLock::new(Config::default()),
@@ -492,6 +492,11 @@ pub fn reference(arrays: &[&Array]) -> Result<Vec<Realized>> {
         }
     }
     Ok(results)
+}
+
+/// The process's CPU backend.
+pub(crate) fn cpu() -> Result<&'static CpuBackend> {
+    Ok(&runtime()?.cpu)
 }
 
 /// Statistics of the CPU backend (kernels compiled, cache hits, compile time).

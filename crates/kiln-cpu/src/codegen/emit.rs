@@ -13,16 +13,15 @@ use cranelift_codegen::ir::{
     Endianness, FuncRef, InstBuilder, MemFlagsData, StackSlot, StackSlotData, StackSlotKind, Type,
     Value, types,
 };
+use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
 use cranelift_frontend::{FunctionBuilder, Variable};
-use cranelift_jit::JITModule;
-use cranelift_module::{FuncId, Module};
 use kiln_ir::{DType, Scalar};
 use std::collections::HashMap;
 
 pub struct Emitter<'a, 'f> {
     pub b: FunctionBuilder<'f>,
-    module: &'a mut JITModule,
-    helper_ids: &'a HashMap<Helper, FuncId>,
+    call_conv: CallConv,
+    frontend: TargetFrontendConfig,
     imported: HashMap<Helper, FuncRef>,
     scratch: Option<StackSlot>,
     pub kernel_name: &'a str,
@@ -43,22 +42,22 @@ pub fn lane_cast_flags() -> MemFlagsData {
 impl<'a, 'f> Emitter<'a, 'f> {
     pub fn new(
         b: FunctionBuilder<'f>,
-        module: &'a mut JITModule,
-        helper_ids: &'a HashMap<Helper, FuncId>,
+        call_conv: CallConv,
+        frontend: TargetFrontendConfig,
         kernel_name: &'a str,
     ) -> Self {
         Emitter {
             b,
-            module,
-            helper_ids,
+            call_conv,
+            frontend,
             imported: HashMap::new(),
             scratch: None,
             kernel_name,
         }
     }
 
-    pub fn module_frontend_config(&self) -> cranelift_codegen::isa::TargetFrontendConfig {
-        self.module.target_config()
+    pub fn frontend_config(&self) -> TargetFrontendConfig {
+        self.frontend
     }
 
     pub fn internal(&self, msg: impl Into<String>) -> CpuError {
@@ -286,11 +285,7 @@ impl<'a, 'f> Emitter<'a, 'f> {
         if let Some(r) = self.imported.get(&h) {
             return Ok(*r);
         }
-        let id = *self
-            .helper_ids
-            .get(&h)
-            .ok_or_else(|| self.internal(format!("helper {} not declared", h.symbol())))?;
-        let r = self.module.declare_func_in_func(id, self.b.func);
+        let r = super::imports::import_helper(self.b.func, h, self.call_conv);
         self.imported.insert(h, r);
         Ok(r)
     }

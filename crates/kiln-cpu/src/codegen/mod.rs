@@ -6,6 +6,7 @@
 
 mod emit;
 mod eval;
+pub mod imports;
 mod kernel;
 mod loops;
 mod ops;
@@ -13,17 +14,13 @@ mod simd;
 mod types;
 
 use crate::error::CpuError;
-use crate::helpers::Helper;
 use cranelift_codegen::ir::{
     AbiParam, Function, InstBuilder, Signature, UserFuncName, types as clif_types,
 };
-use cranelift_codegen::isa::CallConv;
+use cranelift_codegen::isa::{CallConv, TargetIsa};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
-use cranelift_jit::JITModule;
-use cranelift_module::{FuncId, Module};
 use emit::Emitter;
 use kiln_ir::Kernel;
-use std::collections::HashMap;
 
 /// The entry points of a compiled kernel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,19 +58,18 @@ pub fn signature(entry: Entry, call_conv: CallConv) -> Signature {
 pub fn build(
     kernel: &Kernel,
     entry: Entry,
-    module: &mut JITModule,
-    helper_ids: &HashMap<Helper, FuncId>,
+    isa: &dyn TargetIsa,
     simd: bool,
     func_index: u32,
 ) -> Result<Function, CpuError> {
-    let call_conv = module.isa().default_call_conv();
+    let call_conv = isa.default_call_conv();
     let mut func = Function::with_name_signature(
         UserFuncName::user(0, func_index),
         signature(entry, call_conv),
     );
     let mut fctx = FunctionBuilderContext::new();
     let builder = FunctionBuilder::new(&mut func, &mut fctx);
-    let mut e = Emitter::new(builder, module, helper_ids, &kernel.name);
+    let mut e = Emitter::new(builder, call_conv, isa.frontend_config(), &kernel.name);
     let block = e.b.create_block();
     e.b.append_block_params_for_function_params(block);
     e.b.switch_to_block(block);
@@ -120,7 +116,7 @@ pub fn build(
     }
     e.b.ins().return_(&[]);
     e.b.seal_all_blocks();
-    let config = e.module_frontend_config();
+    let config = e.frontend_config();
     e.b.finalize(config);
     Ok(func)
 }

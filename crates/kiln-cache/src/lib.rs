@@ -1,0 +1,27 @@
+//! kiln's on-disk kernel cache: compiled machine code stored under content-addressed keys, so
+//! a kernel compiled once (by any process of the same user, or ahead of time on another machine
+//! through a bundle) is loaded instead of compiled.
+//!
+//! - [`key`]: what a key hashes (format, kiln and compiler versions, target, kernel text);
+//! - [`entry`]: the checksummed byte layout of one entry;
+//! - [`store`]: the directory of entries (atomic writes, trust checks, LRU size bound);
+//! - [`bundle`]: record files and bundles for ahead-of-time deployment;
+//! - [`config`]: the environment variables.
+//!
+//! Architecture invariant: this crate knows nothing of code generation: a payload is opaque
+//! bytes. It never makes an evaluation fail, except by a strict-mode miss the caller raises.
+
+pub mod bundle;
+pub mod config;
+pub mod entry;
+pub mod error;
+pub mod key;
+mod log;
+pub mod store;
+pub mod trust;
+
+pub use config::CacheConfig;
+pub use error::{CacheError, Result};
+pub use key::{Key, Target};
+pub use log::warn;
+pub use store::{DiskCache, DiskStats, EntryInfo};
