@@ -6,6 +6,8 @@
 // the usual closed forms with the main C99 Annex G special cases (signed zeros of real inputs,
 // infinite real parts of exp); other special values may differ from glibc in sign or NaN-ness.
 
+#define KILN_COMPLEX
+
 struct __align__(8) c64 {
   f32 re, im;
 };

@@ -19,6 +19,8 @@ typedef float f32;
 typedef double f64;
 
 #define KILN_FN static __device__ __forceinline__
+// Threads per block of every kiln kernel (kiln-cuda's codegen::BLOCK).
+#define KILN_BLOCK 256
 
 // ---- signed integers: arithmetic on the unsigned type of the same width (wrap-around) ----
 #define KILN_SIGNED(T, U, BITS, MIN)                                                           \

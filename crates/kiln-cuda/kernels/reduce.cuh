@@ -4,8 +4,6 @@
 // block shape, so results are deterministic; arg reductions carry their index and break ties by
 // the smaller index, so their result does not depend on the order at all.
 
-#define KILN_BLOCK 256
-
 KILN_FN int kiln_shfl(int v, int o) { return __shfl_down_sync(0xffffffffu, v, o); }
 KILN_FN u32 kiln_shfl(u32 v, int o) { return __shfl_down_sync(0xffffffffu, v, o); }
 KILN_FN i64 kiln_shfl(i64 v, int o) { return __shfl_down_sync(0xffffffffu, v, o); }
@@ -17,8 +15,10 @@ KILN_FN i8 kiln_shfl(i8 v, int o) { return (i8)kiln_shfl((int)v, o); }
 KILN_FN i16 kiln_shfl(i16 v, int o) { return (i16)kiln_shfl((int)v, o); }
 KILN_FN u8 kiln_shfl(u8 v, int o) { return (u8)kiln_shfl((u32)v, o); }
 KILN_FN u16 kiln_shfl(u16 v, int o) { return (u16)kiln_shfl((u32)v, o); }
+#ifdef KILN_COMPLEX
 KILN_FN c64 kiln_shfl(c64 v, int o) { return c64{kiln_shfl(v.re, o), kiln_shfl(v.im, o)}; }
 KILN_FN c128 kiln_shfl(c128 v, int o) { return c128{kiln_shfl(v.re, o), kiln_shfl(v.im, o)}; }
+#endif
 
 // Accumulator of argmax/argmin: a value and its index along the reduced axis (-1: empty).
 template <class T> struct kiln_arg {

@@ -34,9 +34,23 @@ pub struct CudaSource {
 /// Generates the CUDA C of one kernel.
 pub fn generate(k: &Kernel) -> Result<CudaSource, CudaError> {
     let kernel = kernel::kernel_text(k)?;
-    let mut text =
-        String::with_capacity(PRELUDE.len() + COMPLEX.len() + REDUCE.len() + kernel.len());
-    for part in [PRELUDE, COMPLEX, REDUCE, kernel.as_str()] {
+    // Only the helpers the kernel can use: NVRTC's front end parses everything it is given.
+    let complex = k
+        .params
+        .iter()
+        .map(|p| p.dtype)
+        .chain(k.values().map(|(_, v)| v.dtype))
+        .any(|d| d.is_complex());
+    let mut parts = vec![PRELUDE];
+    if complex {
+        parts.push(COMPLEX);
+    }
+    if k.reduce.is_some() {
+        parts.push(REDUCE);
+    }
+    parts.push(&kernel);
+    let mut text = String::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
+    for part in parts {
         text.push_str(part);
         text.push('\n');
     }
