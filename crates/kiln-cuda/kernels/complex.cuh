@@ -70,12 +70,14 @@ KILN_FN c128 kiln_sqrt_c128(c128 z) {
 }
 KILN_FN c128 kiln_sinh_c128(c128 z) {
   if (z.im == 0) return kiln_c(sinh(z.re), z.im);
+  if (z.re == 0 && !isfinite(z.im)) return kiln_c(z.re, z.im - z.im);
   f64 s, c;
   sincos(z.im, &s, &c);
   return kiln_c(sinh(z.re) * c, cosh(z.re) * s);
 }
 KILN_FN c128 kiln_cosh_c128(c128 z) {
   if (z.im == 0) return kiln_c(cosh(z.re), z.re == 0 ? 0.0 * z.im : copysign(0.0, z.re) * z.im);
+  if (z.re == 0 && !isfinite(z.im)) return kiln_c(z.im - z.im, 0.0);
   f64 s, c;
   sincos(z.im, &s, &c);
   return kiln_c(cosh(z.re) * c, sinh(z.re) * s);
@@ -83,6 +85,11 @@ KILN_FN c128 kiln_cosh_c128(c128 z) {
 KILN_FN c128 kiln_tanh_c128(c128 z) {
   if (isinf(z.re) && isfinite(z.im)) return kiln_c(copysign(1.0, z.re), copysign(0.0, z.im));
   if (z.im == 0) return kiln_c(tanh(z.re), z.im);
+  if (z.re == 0 && !isfinite(z.im)) return kiln_c(z.re, z.im - z.im);
+  if (!isfinite(z.im)) {
+    if (isinf(z.re)) return kiln_c(copysign(1.0, z.re), 0.0);
+    return kiln_c(z.im - z.im, z.im - z.im);
+  }
   if (fabs(z.re) > 22) {
     f64 e = exp(-2 * fabs(z.re));
     return kiln_c(copysign(1.0, z.re), 4 * sin(z.im) * cos(z.im) * e);
@@ -105,7 +112,10 @@ KILN_FN c128 kiln_asinh_c128(c128 z) {
     r = kiln_log_c128(w);
     r.re += 0.693147180559945309417232121458176568;
   } else {
-    c128 s = kiln_sqrt_c128(kiln_add_c128(kiln_mul_c128(w, w), kiln_c(1.0, 0.0)));
+    // w*w + 1 adds to the real part only, so the sign of a zero imaginary part (the side of
+    // the branch cut) survives.
+    c128 ww = kiln_mul_c128(w, w);
+    c128 s = kiln_sqrt_c128(kiln_c(ww.re + 1, ww.im));
     r = kiln_log_c128(kiln_add_c128(w, s));
   }
   return flip ? kiln_neg_c128(r) : r;
@@ -116,6 +126,11 @@ KILN_FN c128 kiln_acos_c128(c128 z) {
   return kiln_c(1.57079632679489661923132169163975144 - a.re, -a.im);
 }
 KILN_FN c128 kiln_acosh_c128(c128 z) {
+  // Large or infinite |z|: acosh(z) = log(2z) to double precision (and no inf * 0).
+  if (isinf(z.re) || isinf(z.im) || hypot(z.re, z.im) > 1e150) {
+    c128 l = kiln_log_c128(z);
+    return kiln_c(l.re + 0.693147180559945309417232121458176568, l.im);
+  }
   // acosh(z) = log(z + sqrt(z + 1) * sqrt(z - 1)), principal branch.
   c128 a = kiln_sqrt_c128(kiln_c(z.re + 1, z.im));
   c128 b = kiln_sqrt_c128(kiln_c(z.re - 1, z.im));
@@ -127,6 +142,10 @@ KILN_FN c128 kiln_log1p_c128(c128 z) {
 }
 KILN_FN c128 kiln_atanh_c128(c128 z) {
   if (z.im == 0 && fabs(z.re) <= 1) return kiln_c(atanh(z.re), z.im);
+  const f64 half_pi = 1.57079632679489661923132169163975144;
+  if (isinf(z.im) && !isnan(z.re)) return kiln_c(copysign(0.0, z.re), copysign(half_pi, z.im));
+  if (isinf(z.re) && isfinite(z.im)) return kiln_c(copysign(0.0, z.re), copysign(half_pi, z.im));
+  if (z.re == 0 && isnan(z.im)) return kiln_c(z.re, z.im);
   c128 a = kiln_log1p_c128(z), b = kiln_log1p_c128(kiln_neg_c128(z));
   return kiln_scale(kiln_sub_c128(a, b), 0.5);
 }

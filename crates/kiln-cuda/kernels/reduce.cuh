@@ -49,9 +49,11 @@ template <bool MAX, class T> KILN_FN kiln_arg<T> kiln_arg_combine(kiln_arg<T> a,
 template <class T, class F> __device__ T kiln_block_reduce(T v, F combine) {
   __shared__ T partials[KILN_BLOCK / 32];
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  // Lanes of this warp that exist (a block need not be a multiple of 32 threads).
+  const int rest = (int)blockDim.x - warp * 32, width = rest < 32 ? rest : 32;
   for (int o = 16; o > 0; o >>= 1) {
     T other = kiln_shfl(v, o);
-    if (lane + o < 32) v = combine(v, other);
+    if (lane + o < width) v = combine(v, other);
   }
   if (lane == 0) partials[warp] = v;
   __syncthreads();

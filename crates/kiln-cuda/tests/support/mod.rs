@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod host;
+
 use kiln_interp::testgen::{GenConfig, arb_program};
 use kiln_ir::{
     Access, BinaryOp, DType, InnerStride, Inst, Kernel, Param, ReduceOp, Reduction, Scalar, Step,
