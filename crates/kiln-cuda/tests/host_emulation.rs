@@ -13,7 +13,8 @@ mod support;
 use kiln_interp::compare::{Tolerance, assert_close};
 use kiln_interp::{KernelBuffer, run_kernel};
 use kiln_ir::{
-    Access, C64, C128, DType, Kernel, LaunchGeometry, ParamLayout, Realized, Scalar, Shape, Storage,
+    Access, BufferRef, C64, C128, DType, Kernel, LaunchGeometry, ParamLayout, Realized, Scalar,
+    Shape, Step, Storage,
 };
 use std::sync::Arc;
 use support::host::{HostKernels, copy_storage, cxx};
@@ -125,7 +126,7 @@ fn compare_kernel(
             continue;
         }
         let t = if param.dtype.is_floating() {
-            tol.clone()
+            *tol
         } else {
             Tolerance::exact()
         };
@@ -206,6 +207,146 @@ fn every_op_and_cast_matches_the_interpreter_on_special_values() {
     assert!(
         failures.is_empty(),
         "{} dtypes failed:\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
+
+#[test]
+fn every_reduction_matches_the_interpreter() {
+    let Some(cxx) = cxx() else {
+        eprintln!("no host C++ compiler: host emulation SKIPPED");
+        return;
+    };
+    let kernels = support::all_reduce_kernels();
+    let host = HostKernels::build(&cxx, "reduce", &kernels);
+    let mut failures = Vec::new();
+    for (i, k) in kernels.iter().enumerate() {
+        let d = k.params[0].dtype;
+        let vals = specials(d);
+        let dims = k.reduce.as_ref().map_or(1, |r| r.dims);
+        // Rows of 5 (or 2 x 3) values walking through the specials, plus an empty-row case
+        // for the reductions with an identity.
+        let inner: Vec<usize> = if dims == 1 { vec![5] } else { vec![2, 3] };
+        let per_row: usize = inner.iter().product();
+        let rows = vals.len();
+        let xs: Vec<Scalar> = (0..rows * per_row)
+            .map(|j| vals[(j * 7 + j / per_row) % vals.len()])
+            .collect();
+        let mut strides = vec![per_row as isize];
+        if dims == 2 {
+            strides.extend([3, 1]);
+        } else {
+            strides.push(1);
+        }
+        let out_strides = vec![1; 1 + dims];
+        let g = LaunchGeometry {
+            dims: std::iter::once(rows).chain(inner).collect(),
+            params: vec![
+                ParamLayout { offset: 0, strides },
+                ParamLayout {
+                    offset: 0,
+                    strides: out_strides,
+                },
+            ],
+        };
+        let buffers = vec![
+            storage(d, &xs),
+            Storage::zeroed(k.params[1].dtype, rows).expect("out"),
+        ];
+        // Float sums and products accumulate in the element type here (the reference in f64).
+        if let Err(e) = compare_kernel(&host, i, k, &g, &buffers, &Tolerance::program()) {
+            failures.push(e);
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} kernels failed:\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
+
+/// The kernels the scheduler makes for random programs (real dtypes, no library steps), each
+/// run on the interpreter's state before it: generated code and interpreter must agree kernel
+/// by kernel.
+#[test]
+fn scheduled_kernels_of_random_programs_match_the_interpreter() {
+    use kiln_interp::testgen::{GenConfig, arb_program};
+    use proptest::strategy::{Strategy, ValueTree};
+    use proptest::test_runner::TestRunner;
+    let Some(cxx) = cxx() else {
+        eprintln!("no host C++ compiler: host emulation SKIPPED");
+        return;
+    };
+    let cfg = GenConfig {
+        dtypes: DType::ALL.into_iter().filter(|d| !d.is_complex()).collect(),
+        allow_library: false,
+        ..GenConfig::default()
+    };
+    let strategy = arb_program(cfg);
+    let mut runner = TestRunner::deterministic();
+    let mut cases = Vec::new();
+    while cases.len() < 60 {
+        let p = strategy.new_tree(&mut runner).expect("program").current();
+        let (opt, _) = kiln_opt::optimize(&p, &kiln_opt::OptConfig::default()).expect("opt");
+        let s = kiln_sched::schedule(&opt, &kiln_sched::SchedConfig::default()).expect("sched");
+        if s.steps.iter().all(|st| matches!(st, Step::Kernel(_))) {
+            cases.push((opt, s));
+        }
+    }
+    let kernels: Vec<Kernel> = cases
+        .iter()
+        .flat_map(|(_, s)| s.steps.iter())
+        .filter_map(|st| match st {
+            Step::Kernel(k) => Some(k.kernel.clone()),
+            Step::Library(_) => None,
+        })
+        .collect();
+    let host = HostKernels::build(&cxx, "random", &kernels);
+    let mut index = 0;
+    let mut failures = Vec::new();
+    for (p, s) in &cases {
+        let mut temps: Vec<Storage> = s
+            .buffers
+            .iter()
+            .map(|b| Storage::zeroed(b.dtype, b.len).expect("temp"))
+            .collect();
+        for st in &s.steps {
+            let Step::Kernel(ks) = st else { continue };
+            let buffers: Vec<Storage> = ks
+                .buffers
+                .iter()
+                .map(|b| match *b {
+                    BufferRef::Input(i) => copy_storage(&p.inputs[i].storage),
+                    BufferRef::Temp(t) => copy_storage(&temps[t]),
+                })
+                .collect();
+            match compare_kernel(
+                &host,
+                index,
+                &ks.kernel,
+                &ks.geometry,
+                &buffers,
+                &Tolerance::program(),
+            ) {
+                Ok(after) => {
+                    for ((b, param), storage) in ks.buffers.iter().zip(&ks.kernel.params).zip(after)
+                    {
+                        if let (BufferRef::Temp(t), Access::Write) = (b, param.access) {
+                            temps[*t] = storage;
+                        }
+                    }
+                }
+                Err(e) => failures.push(format!("{e}\nprogram:\n{p}")),
+            }
+            index += 1;
+        }
+    }
+    assert!(index > 60, "too few kernels: {index}");
+    assert!(
+        failures.is_empty(),
+        "{} kernels failed:\n{}",
         failures.len(),
         failures.join("\n\n")
     );

@@ -153,6 +153,33 @@ struct Combiner {
     acc: String,
     init: String,
     combine: String,
+    /// The accumulator value of one item `@x` (a widening cast where the accumulator is wider;
+    /// arg reductions pair it with `@i`, its index along the reduce dim).
+    item: String,
+    /// The reduced value (in the reduction's result dtype) from `acc`.
+    result: String,
+}
+
+/// The accumulator dtype of a sum or product: f32 and complex64 accumulate in double precision,
+/// as the reference does (it rounds once at the end), so long sums stay accurate and an
+/// intermediate overflow of the narrow type cannot turn into inf - inf.
+fn wide(d: DType) -> DType {
+    match d {
+        DType::F32 => DType::F64,
+        DType::C64 => DType::C128,
+        other => other,
+    }
+}
+
+fn arithmetic(op: kiln_ir::BinaryOp, identity: Scalar, d: DType) -> Result<Combiner, CudaError> {
+    let w = wide(d);
+    Ok(Combiner {
+        acc: ctype(w).to_string(),
+        init: literal(&identity.cast(w)),
+        combine: ops::binary(op, "a", "b", w)?,
+        item: ops::cast("@x", d, w),
+        result: ops::cast("acc", w, d),
+    })
 }
 
 fn combiner(op: ReduceOp, d: DType) -> Result<Combiner, CudaError> {
@@ -161,17 +188,13 @@ fn combiner(op: ReduceOp, d: DType) -> Result<Combiner, CudaError> {
         acc: t.to_string(),
         init,
         combine,
+        item: "@x".into(),
+        result: "acc".into(),
     };
     let bad = || CudaError::Unsupported(format!("{} reduction of {d}", op.name()));
     Ok(match op {
-        ReduceOp::Sum => plain(
-            literal(&Scalar::zero(d)),
-            ops::binary(kiln_ir::BinaryOp::Add, "a", "b", d)?,
-        ),
-        ReduceOp::Prod => plain(
-            literal(&Scalar::one(d)),
-            ops::binary(kiln_ir::BinaryOp::Mul, "a", "b", d)?,
-        ),
+        ReduceOp::Sum => arithmetic(kiln_ir::BinaryOp::Add, Scalar::zero(d), d)?,
+        ReduceOp::Prod => arithmetic(kiln_ir::BinaryOp::Mul, Scalar::one(d), d)?,
         ReduceOp::Any if d == DType::Bool => plain("false".into(), "(a | b)".into()),
         ReduceOp::All if d == DType::Bool => plain("true".into(), "(a & b)".into()),
         ReduceOp::Max | ReduceOp::Min => {
@@ -205,6 +228,8 @@ fn combiner(op: ReduceOp, d: DType) -> Result<Combiner, CudaError> {
                 acc: format!("kiln_arg<{t}>"),
                 init: format!("kiln_arg<{t}>{{{}, -1}}", literal(&Scalar::zero(d))),
                 combine: format!("kiln_arg_combine<{max}>(a, b)"),
+                item: format!("kiln_arg<{t}>{{@x, @i}}"),
+                result: "acc.i".into(),
             }
         }
         _ => return Err(bad()),
@@ -283,11 +308,10 @@ fn reducing(out: &mut String, k: &Kernel, r: &kiln_ir::Reduction) -> Result<(), 
             emit_value(out, "        ", k, i as u32, v, space, "")?;
         }
     }
-    let item = if r.op.is_arg() {
-        format!("{}{{{}, i{outer}}}", c.acc, name(r.value.0))
-    } else {
-        name(r.value.0)
-    };
+    let item = c
+        .item
+        .replace("@x", &name(r.value.0))
+        .replace("@i", &format!("i{outer}"));
     let _ = writeln!(out, "        const {} b = {item};", c.acc);
     let _ = writeln!(out, "        const {} a = acc;", c.acc);
     let _ = writeln!(out, "        acc = {};", c.combine);
@@ -298,7 +322,7 @@ fn reducing(out: &mut String, k: &Kernel, r: &kiln_ir::Reduction) -> Result<(), 
         c.acc, c.combine
     );
     out.push_str("    if (threadIdx.x == 0) {\n");
-    let reduced = if r.op.is_arg() { "acc.i" } else { "acc" };
+    let reduced = c.result.as_str();
     let body_len = k.body.len() as u32;
     for (i, v) in k.epilogue.iter().enumerate() {
         emit_value(out, "      ", k, body_len + i as u32, v, outer, reduced)?;

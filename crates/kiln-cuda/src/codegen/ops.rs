@@ -200,7 +200,8 @@ pub fn cast(x: &str, from: DType, to: DType) -> String {
         DType::C64 => format!("c64{{(f32){}, 0.0f}}", as_f64(x)),
         DType::C128 => format!("c128{{{}, 0.0}}", as_f64(x)),
         DType::F32 if from == DType::C64 => format!("{x}.re"),
-        DType::F32 | DType::F64 => format!("({t}){}", as_f64(x)),
+        DType::F64 => as_f64(x),
+        DType::F32 => format!("(f32){}", as_f64(x)),
         _ if from.is_floating() => format!("kiln_f2i_{t}({})", as_f64(x)),
         // Integers and bool wrap (C++ integral conversion is modular on CUDA).
         _ => format!("({t}){x}"),
