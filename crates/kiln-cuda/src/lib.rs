@@ -15,7 +15,7 @@ pub mod device;
 mod error;
 pub mod nvrtc;
 
-pub use codegen::{CudaSource, generate, geometry_words, grid_blocks};
+pub use codegen::{CudaSource, generate, generate_split, geometry_words, grid_blocks};
 pub use device::{DeviceInfo, device_count, discover, driver_available};
 pub use error::CudaError;
 pub use nvrtc::{CompiledPtx, DEFAULT_ARCH, compile, nvrtc_available};

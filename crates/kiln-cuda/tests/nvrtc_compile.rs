@@ -8,7 +8,7 @@
 
 mod support;
 
-use kiln_cuda::{CudaError, DEFAULT_ARCH, compile, generate, nvrtc_available};
+use kiln_cuda::{CudaError, DEFAULT_ARCH, compile, generate, generate_split, nvrtc_available};
 use kiln_ir::{DType, Kernel};
 use std::time::Duration;
 
@@ -32,25 +32,42 @@ fn nvrtc_or_skip(test: &str) -> bool {
 fn compile_all(what: &str, kernels: &[Kernel]) {
     let mut failures = Vec::new();
     let mut times: Vec<Duration> = Vec::new();
+    let mut split_times: Vec<Duration> = Vec::new();
     for k in kernels {
-        let source = match generate(k) {
-            Ok(s) => s,
-            Err(e) => {
-                failures.push(format!("generation of {} failed: {e}\n{k}", k.name));
-                continue;
+        // The one-pass form, and for reductions the split form (partial + finish).
+        let mut forms = vec![(generate(k), vec!["kiln_main"], &mut times)];
+        if k.reduce.is_some() {
+            forms.push((
+                generate_split(k),
+                vec!["kiln_partial", "kiln_finish"],
+                &mut split_times,
+            ));
+        }
+        for (source, entries, times) in forms {
+            let source = match source {
+                Ok(s) => s,
+                Err(e) => {
+                    failures.push(format!("generation of {} failed: {e}\n{k}", k.name));
+                    continue;
+                }
+            };
+            match compile(&k.name, &source, DEFAULT_ARCH) {
+                Ok(ptx) => {
+                    let text = ptx.ptx.to_src();
+                    for entry in entries {
+                        assert!(
+                            text.contains(&format!(".entry {entry}")),
+                            "no {entry} in PTX of {}",
+                            k.name
+                        );
+                    }
+                    times.push(ptx.compile_time);
+                }
+                Err(e @ CudaError::Compile { .. }) => {
+                    failures.push(format!("{e}\nkernel IR:\n{k}"))
+                }
+                Err(e) => failures.push(e.to_string()),
             }
-        };
-        match compile(&k.name, &source, DEFAULT_ARCH) {
-            Ok(ptx) => {
-                assert!(
-                    ptx.ptx.to_src().contains(".entry kiln_main"),
-                    "no entry in PTX of {}",
-                    k.name
-                );
-                times.push(ptx.compile_time);
-            }
-            Err(e @ CudaError::Compile { .. }) => failures.push(format!("{e}\nkernel IR:\n{k}")),
-            Err(e) => failures.push(e.to_string()),
         }
     }
     if let Some(first) = failures.first() {
@@ -60,12 +77,17 @@ fn compile_all(what: &str, kernels: &[Kernel]) {
             kernels.len()
         );
     }
+    report(what, times);
+    report(&format!("{what} (split form)"), split_times);
+}
+
+fn report(what: &str, mut times: Vec<Duration>) {
     times.sort();
     if let (Some(min), Some(max)) = (times.first(), times.last()) {
         let median = times[times.len() / 2];
         let total: Duration = times.iter().sum();
         eprintln!(
-            "{what}: {} kernels compiled for {DEFAULT_ARCH}; NVRTC time per kernel: min {:.1} ms, median {:.1} ms, max {:.1} ms, total {:.2} s",
+            "{what}: {} modules compiled for {DEFAULT_ARCH}; NVRTC time per module: min {:.1} ms, median {:.1} ms, max {:.1} ms, total {:.2} s",
             times.len(),
             min.as_secs_f64() * 1e3,
             median.as_secs_f64() * 1e3,

@@ -143,3 +143,31 @@ fn complex_arithmetic() {
     p.outputs.push(s);
     insta::assert_snapshot!(cuda_of(&p));
 }
+
+#[test]
+fn split_sum_of_squares() {
+    // sum(x * x) over a long axis, in the split form (partial chunks, then a finishing pass).
+    let mut p = Program::new();
+    let x = input(&mut p, DType::F32, &[64]);
+    let sq = add(&mut p, Op::Binary(BinaryOp::Mul), vec![x, x]);
+    let out = add(
+        &mut p,
+        Op::Reduce {
+            op: ReduceOp::Sum,
+            axes: vec![0],
+        },
+        vec![sq],
+    );
+    p.outputs.push(out);
+    let schedule =
+        kiln_sched::schedule(&p, &kiln_sched::SchedConfig::default()).expect("schedules");
+    let Some(Step::Kernel(k)) = schedule.steps.first() else {
+        panic!("expected one kernel");
+    };
+    let source = kiln_cuda::generate_split(&k.kernel).expect("generates");
+    if kiln_cuda::nvrtc_available() {
+        kiln_cuda::compile(&k.kernel.name, &source, kiln_cuda::DEFAULT_ARCH)
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    insta::assert_snapshot!(source.kernel);
+}

@@ -19,6 +19,10 @@ pub const BLOCK: u32 = 256;
 
 /// The name of the generated entry point.
 pub const ENTRY: &str = "kiln_main";
+/// Split reductions: partial accumulators of `splits` chunks per row into `scratch`.
+pub const PARTIAL_ENTRY: &str = "kiln_partial";
+/// Split reductions: combines each row's partials and runs the epilogue.
+pub const FINISH_ENTRY: &str = "kiln_finish";
 
 fn internal(msg: String) -> CudaError {
     CudaError::Unsupported(msg)
@@ -236,13 +240,17 @@ fn combiner(op: ReduceOp, d: DType) -> Result<Combiner, CudaError> {
     })
 }
 
-fn signature(out: &mut String, k: &Kernel) {
+fn geom_struct(out: &mut String, k: &Kernel) {
     let rank = k.space_rank().max(1);
     let nparams = k.params.len().max(1);
     let _ = writeln!(
         out,
         "struct kiln_geom {{\n  i64 dim[{rank}];\n  i64 off[{nparams}];\n  i64 stride[{nparams}][{rank}];\n}};\n"
     );
+}
+
+/// Opens entry point `entry`: the kernel's params, the geometry, then `extra` arguments.
+fn signature(out: &mut String, k: &Kernel, entry: &str, extra: &[String]) {
     let params: Vec<String> = k
         .params
         .iter()
@@ -256,10 +264,11 @@ fn signature(out: &mut String, k: &Kernel) {
             format!("{c}{}* __restrict__ p{i}", ctype(p.dtype))
         })
         .chain(std::iter::once("const kiln_geom g".to_string()))
+        .chain(extra.iter().cloned())
         .collect();
     let _ = writeln!(
         out,
-        "extern \"C\" __global__ void __launch_bounds__(KILN_BLOCK)\n{ENTRY}({}) {{",
+        "extern \"C\" __global__ void __launch_bounds__(KILN_BLOCK)\n{entry}({}) {{",
         params.join(", ")
     );
 }
@@ -279,29 +288,69 @@ fn elementwise(out: &mut String, k: &Kernel) -> Result<(), CudaError> {
     Ok(())
 }
 
-fn reducing(out: &mut String, k: &Kernel, r: &kiln_ir::Reduction) -> Result<(), CudaError> {
+/// The C type of a reducing kernel's accumulator (the scratch element of split reductions).
+pub fn accumulator_ctype(k: &Kernel) -> Result<String, CudaError> {
+    let r = k
+        .reduce
+        .as_ref()
+        .ok_or_else(|| internal(format!("kernel {} does not reduce", k.name)))?;
+    Ok(combiner(r.op, k.value(r.value).dtype)?.acc)
+}
+
+/// Which part of a reduction an entry point computes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Part {
+    /// Whole rows: one block per outer point, then the epilogue (`kiln_main`).
+    Whole,
+    /// `splits` chunks of each row, one block per (row, chunk), partials to `scratch`.
+    Partial,
+    /// Combines each row's `splits` partials from `scratch`, then the epilogue.
+    Finish,
+}
+
+fn extents(out: &mut String, k: &Kernel) {
     let (outer, space) = (k.outer_rank, k.space_rank());
-    let d = k.value(r.value).dtype;
-    let c = combiner(r.op, d)?;
-    let varies = body_variance(k);
     let _ = writeln!(out, "  const i64 n_outer = {};", extent_product(0..outer));
     let _ = writeln!(
         out,
         "  const i64 n_reduce = {};",
         extent_product(outer..space)
     );
-    out.push_str("  for (i64 o = blockIdx.x; o < n_outer; o += gridDim.x) {\n");
-    unflatten(out, "    ", "o", 0..outer);
-    // Reduce-invariant body values (constants, outer indices): once per row; the epilogue may
-    // use them.
+}
+
+/// The outer indices of row `o` and the reduce-invariant body values (constants, outer
+/// indices), which the epilogue may use.
+fn row_prologue(out: &mut String, k: &Kernel, varies: &[bool]) -> Result<(), CudaError> {
+    unflatten(out, "    ", "o", 0..k.outer_rank);
     for (i, v) in k.body.iter().enumerate() {
         if !varies.get(i).copied().unwrap_or(true) {
-            emit_value(out, "    ", k, i as u32, v, space, "")?;
+            emit_value(out, "    ", k, i as u32, v, k.space_rank(), "")?;
         }
     }
+    Ok(())
+}
+
+/// Each thread folds the points `start + threadIdx.x + j * blockDim.x < end` of the row's
+/// reduce space into `acc`, then the block combines the threads' accumulators.
+fn accumulate(
+    out: &mut String,
+    k: &Kernel,
+    r: &kiln_ir::Reduction,
+    c: &Combiner,
+    varies: &[bool],
+    (start, end): (&str, &str),
+) -> Result<(), CudaError> {
+    let (outer, space) = (k.outer_rank, k.space_rank());
     let _ = writeln!(out, "    {} acc = {};", c.acc, c.init);
-    out.push_str("    for (i64 t = threadIdx.x; t < n_reduce; t += blockDim.x) {\n");
-    out.push_str("      {\n");
+    let first = if start == "0" {
+        "threadIdx.x".to_string()
+    } else {
+        format!("{start} + threadIdx.x")
+    };
+    let _ = writeln!(
+        out,
+        "    for (i64 t = {first}; t < {end}; t += blockDim.x) {{\n      {{"
+    );
     unflatten(out, "        ", "t", outer..space);
     for (i, v) in k.body.iter().enumerate() {
         if varies.get(i).copied().unwrap_or(true) {
@@ -316,24 +365,101 @@ fn reducing(out: &mut String, k: &Kernel, r: &kiln_ir::Reduction) -> Result<(), 
     let _ = writeln!(out, "        const {} a = acc;", c.acc);
     let _ = writeln!(out, "        acc = {};", c.combine);
     out.push_str("      }\n    }\n");
+    block_reduce(out, c);
+    Ok(())
+}
+
+fn block_reduce(out: &mut String, c: &Combiner) {
     let _ = writeln!(
         out,
         "    acc = kiln_block_reduce(acc, []({0} a, {0} b) {{ return {1}; }});",
         c.acc, c.combine
     );
+}
+
+/// Thread 0 evaluates the epilogue of row `o` on `acc` and stores.
+fn finish_row(out: &mut String, k: &Kernel, c: &Combiner) -> Result<(), CudaError> {
     out.push_str("    if (threadIdx.x == 0) {\n");
-    let reduced = c.result.as_str();
     let body_len = k.body.len() as u32;
     for (i, v) in k.epilogue.iter().enumerate() {
-        emit_value(out, "      ", k, body_len + i as u32, v, outer, reduced)?;
+        emit_value(
+            out,
+            "      ",
+            k,
+            body_len + i as u32,
+            v,
+            k.outer_rank,
+            &c.result,
+        )?;
     }
     emit_stores(out, "      ", k);
-    out.push_str("    }\n  }\n");
+    out.push_str("    }\n");
     Ok(())
 }
 
-/// The kernel's function (geometry struct and entry point), without the prelude.
-pub fn kernel_text(k: &Kernel) -> Result<String, CudaError> {
+fn reducing(
+    out: &mut String,
+    k: &Kernel,
+    r: &kiln_ir::Reduction,
+    part: Part,
+) -> Result<(), CudaError> {
+    let c = combiner(r.op, k.value(r.value).dtype)?;
+    let varies = body_variance(k);
+    let acc = &c.acc;
+    match part {
+        Part::Whole => {
+            signature(out, k, ENTRY, &[]);
+            extents(out, k);
+            out.push_str("  for (i64 o = blockIdx.x; o < n_outer; o += gridDim.x) {\n");
+            row_prologue(out, k, &varies)?;
+            accumulate(out, k, r, &c, &varies, ("0", "n_reduce"))?;
+            finish_row(out, k, &c)?;
+        }
+        Part::Partial => {
+            let extra = [
+                format!("{acc}* __restrict__ scratch"),
+                "const i64 splits".to_string(),
+            ];
+            signature(out, k, PARTIAL_ENTRY, &extra);
+            extents(out, k);
+            out.push_str("  const i64 chunk = (n_reduce + splits - 1) / splits;\n");
+            out.push_str("  for (i64 w = blockIdx.x; w < n_outer * splits; w += gridDim.x) {\n");
+            out.push_str("    const i64 o = w / splits, start = (w % splits) * chunk;\n");
+            out.push_str(
+                "    const i64 end = start + chunk < n_reduce ? start + chunk : n_reduce;\n",
+            );
+            row_prologue(out, k, &varies)?;
+            accumulate(out, k, r, &c, &varies, ("start", "end"))?;
+            out.push_str("    if (threadIdx.x == 0) scratch[w] = acc;\n");
+        }
+        Part::Finish => {
+            let extra = [
+                format!("const {acc}* __restrict__ scratch"),
+                "const i64 splits".to_string(),
+            ];
+            signature(out, k, FINISH_ENTRY, &extra);
+            extents(out, k);
+            out.push_str("  for (i64 o = blockIdx.x; o < n_outer; o += gridDim.x) {\n");
+            row_prologue(out, k, &varies)?;
+            let _ = writeln!(out, "    {acc} acc = {};", c.init);
+            out.push_str("    for (i64 t = threadIdx.x; t < splits; t += blockDim.x) {\n");
+            let _ = writeln!(
+                out,
+                "      const {acc} a = acc;\n      const {acc} b = scratch[o * splits + t];\n      acc = {};\n    }}",
+                c.combine
+            );
+            block_reduce(out, &c);
+            finish_row(out, k, &c)?;
+        }
+    }
+    out.push_str("  }\n");
+    Ok(())
+}
+
+/// The kernel's functions (geometry struct and entry points), without the prelude: `ENTRY`, or
+/// with `split`, `PARTIAL_ENTRY` and `FINISH_ENTRY` for reductions of long rows over few outer
+/// points (the runtime compiles those lazily, on the first launch that splits).
+pub fn kernel_text(k: &Kernel, split: bool) -> Result<String, CudaError> {
     k.verify()
         .map_err(|e| CudaError::Unsupported(format!("unverified kernel: {e}")))?;
     if k.reduce.is_some() {
@@ -360,10 +486,24 @@ pub fn kernel_text(k: &Kernel) -> Result<String, CudaError> {
     for line in k.canonical_text().lines() {
         let _ = writeln!(out, "//   {line}");
     }
-    signature(&mut out, k);
-    match &k.reduce {
-        None => elementwise(&mut out, k)?,
-        Some(r) => reducing(&mut out, k, r)?,
+    geom_struct(&mut out, k);
+    match (&k.reduce, split) {
+        (None, false) => {
+            signature(&mut out, k, ENTRY, &[]);
+            elementwise(&mut out, k)?;
+        }
+        (None, true) => {
+            return Err(CudaError::Unsupported(format!(
+                "split entries of kernel {} without a reduction",
+                k.name
+            )));
+        }
+        (Some(r), false) => reducing(&mut out, k, r, Part::Whole)?,
+        (Some(r), true) => {
+            reducing(&mut out, k, r, Part::Partial)?;
+            out.push_str("}\n\n");
+            reducing(&mut out, k, r, Part::Finish)?;
+        }
     }
     out.push_str("}\n");
     Ok(out)

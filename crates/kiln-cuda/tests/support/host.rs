@@ -25,7 +25,8 @@ pub fn cxx() -> Option<String> {
 
 impl HostKernels {
     /// Compiles `kernels` into one executable (`tag` names its files in the target's temp dir).
-    pub fn build(cxx: &str, tag: &str, kernels: &[Kernel]) -> HostKernels {
+    /// With `split`, reducing kernels run as their split form (partial, then finish).
+    pub fn build(cxx: &str, tag: &str, kernels: &[Kernel], split: bool) -> HostKernels {
         let mut src = String::from(include_str!("host_shim.h"));
         for part in [
             kiln_cuda::codegen::PRELUDE,
@@ -37,7 +38,13 @@ impl HostKernels {
         }
         let mut dispatch = String::new();
         for (i, k) in kernels.iter().enumerate() {
-            let generated = kiln_cuda::generate(k).unwrap_or_else(|e| panic!("{e}\n{k}"));
+            let split = split && k.reduce.is_some();
+            let generated = if split {
+                kiln_cuda::generate_split(k)
+            } else {
+                kiln_cuda::generate(k)
+            };
+            let generated = generated.unwrap_or_else(|e| panic!("{e}\n{k}"));
             let text = generated.kernel.replace("extern \"C\" ", "");
             src.push_str(&format!("namespace k{i} {{\n{text}}}\n"));
             let args: Vec<String> = k
@@ -54,20 +61,30 @@ impl HostKernels {
                 })
                 .chain(std::iter::once("g".to_string()))
                 .collect();
+            let call = if split {
+                let acc = kiln_cuda::codegen::accumulator_ctype(k).expect("accumulator");
+                let args = args.join(", ");
+                format!(
+                    "  std::vector<char> scratch(scratch_bytes + 16);\n  \
+                     k{i}::kiln_partial({args}, ({acc}*)scratch.data(), splits);\n  \
+                     k{i}::kiln_finish({args}, (const {acc}*)scratch.data(), splits);\n"
+                )
+            } else {
+                format!("  k{i}::kiln_main({});\n", args.join(", "))
+            };
             src.push_str(&format!(
-                "static void run_{i}(void** b, const int64_t* w) {{\n  k{i}::kiln_geom g;\n  \
-                 memcpy(&g, w, sizeof g);\n  k{i}::kiln_main({});\n}}\n",
-                args.join(", ")
+                "static void run_{i}(void** b, const int64_t* w, int64_t splits, \
+                 int64_t scratch_bytes) {{\n  k{i}::kiln_geom g;\n  memcpy(&g, w, sizeof g);\n{call}}}\n"
             ));
             dispatch.push_str(&format!(
-                "    case {i}: run_{i}(ptrs.data(), words.data()); break;\n"
+                "    case {i}: run_{i}(ptrs.data(), words.data(), splits, scratch_bytes); break;\n"
             ));
         }
         src.push_str(&format!(
             r#"
 static int64_t rd64() {{ int64_t v = 0; if (fread(&v, 8, 1, stdin) != 1) exit(3); return v; }}
 int main() {{
-  int64_t idx = rd64(), nw = rd64();
+  int64_t idx = rd64(), splits = rd64(), scratch_bytes = rd64(), nw = rd64();
   std::vector<int64_t> words(nw);
   if (nw && fread(words.data(), 8, nw, stdin) != (size_t)nw) return 3;
   int64_t np = rd64();
@@ -109,17 +126,23 @@ int main() {{
     }
 
     /// Runs kernel `index` of the build: `buffers[p]` is bound to param `p`; write params'
-    /// storages are replaced by what the kernel stored.
+    /// storages are replaced by what the kernel stored. `splits`: chunks per row of a split
+    /// build's reductions.
     pub fn run(
         &self,
         index: usize,
         k: &Kernel,
         g: &kiln_ir::LaunchGeometry,
         buffers: &mut [Storage],
+        splits: usize,
     ) {
         let words = kiln_cuda::geometry_words(k, g).unwrap_or_else(|e| panic!("{e}"));
+        let outer: usize = g.dims.iter().take(k.outer_rank).product();
+        let scratch = outer * splits * 16;
         let mut input = Vec::new();
         input.extend((index as i64).to_le_bytes());
+        input.extend((splits as i64).to_le_bytes());
+        input.extend((scratch as i64).to_le_bytes());
         input.extend((words.len() as i64).to_le_bytes());
         for w in &words {
             input.extend(w.to_le_bytes());
