@@ -8,9 +8,11 @@
 
 mod kernel;
 mod ops;
+mod reduce;
 mod types;
 
-pub use kernel::{BLOCK, ENTRY, FINISH_ENTRY, PARTIAL_ENTRY, accumulator_ctype};
+pub use kernel::{BLOCK, ENTRY, FINISH_ENTRY, PARTIAL_ENTRY};
+pub use reduce::accumulator_ctype;
 
 use crate::error::CudaError;
 use kiln_ir::{Kernel, LaunchGeometry};
