@@ -22,6 +22,19 @@ typedef double f64;
 // Threads per block of every kiln kernel (kiln-cuda's codegen::BLOCK).
 #define KILN_BLOCK 256
 
+// `n / d` (returned) and `n % d` (in *rem) for 0 <= n and 0 < d: index arithmetic of the
+// generated loops, in 32 bits whenever both fit, which is the usual case.
+KILN_FN i64 kiln_divmod(i64 n, i64 d, i64* rem) {
+  if ((((u64)n | (u64)d) >> 32) == 0) {
+    const u32 q = (u32)n / (u32)d;
+    *rem = (i64)((u32)n - q * (u32)d);
+    return (i64)q;
+  }
+  const i64 q = n / d;
+  *rem = n - q * d;
+  return q;
+}
+
 // ---- signed integers: arithmetic on the unsigned type of the same width (wrap-around) ----
 #define KILN_SIGNED(T, U, BITS, MIN)                                                           \
   KILN_FN T kiln_add_##T(T a, T b) { return (T)(U)((U)a + (U)b); }                               \

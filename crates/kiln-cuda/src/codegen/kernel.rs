@@ -54,11 +54,13 @@ pub(super) fn unflatten(out: &mut String, indent: &str, flat: &str, dims: std::o
         let _ = writeln!(out, "{indent}const i64 i{first} = {flat};");
         return;
     }
+    // kiln_divmod divides in 32 bits when both operands fit (64-bit division is a long
+    // software sequence on the GPU).
     let _ = writeln!(out, "{indent}i64 rest = {flat};");
     for d in (first + 1..last).rev() {
         let _ = writeln!(
             out,
-            "{indent}const i64 i{d} = rest % g.dim[{d}];\n{indent}rest /= g.dim[{d}];"
+            "{indent}i64 i{d};\n{indent}rest = kiln_divmod(rest, g.dim[{d}], &i{d});"
         );
     }
     let _ = writeln!(out, "{indent}const i64 i{first} = rest;");
