@@ -86,6 +86,8 @@ fn to_dlpack<'py>(
 fn dlpack_device(x: &Bound<'_, RawArray>) -> (i64, i64) {
     match x.get().0.device() {
         kiln::Device::Cpu => CPU_DEVICE,
+        // kDLCUDA = 2 (no array lives on a CUDA device yet).
+        kiln::Device::Cuda(n) => (2, n as i64),
     }
 }
 

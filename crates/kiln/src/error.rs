@@ -16,6 +16,8 @@ pub enum KilnError {
     Sched(#[from] kiln_sched::SchedError),
     #[error("cpu backend: {0}")]
     Cpu(#[from] kiln_cpu::CpuError),
+    #[error("cuda backend: {0}")]
+    Cuda(#[from] kiln_cuda::CudaError),
     #[error("reference interpreter: {0}")]
     Interp(#[from] kiln_interp::InterpError),
 }

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Build here, run on the GPU machine: kiln-cuda's test binaries (device executor against the
+# interpreter, NVRTC compile checks, host emulation) in one device call.
+#
+# UNRUN so far: written in a session without a GPU. Two phases:
+#
+#   bash benches/gpu/run.sh build     # here: builds the test binaries into target/gpu-carry
+#   # then, through the device tool, with carry ["target/gpu-carry"]:
+#   bash benches/gpu/run.sh device    # there: runs them (KILN_REQUIRE_GPU=1), table last
+#
+# The GPU machine has the CUDA driver and toolkit (libcuda, libnvrtc) but no Rust toolchain,
+# which is why the binaries are built here. Logs go to $OUT when it is set.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+carry=target/gpu-carry
+
+case "${1:-}" in
+  build)
+    rm -rf "$carry" && mkdir -p "$carry"
+    # Release-optimised tests would change nothing the tests check; the dev profile is
+    # opt-level 1 with optimised dependencies, fast enough.
+    cargo test -p kiln-cuda --no-run --message-format=json 2>/dev/null | python3 -c '
+import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["kind"] == ["test"]:
+        print(m["target"]["name"], m["executable"])
+'   | grep -v '^snapshots ' | while read -r name exe; do cp "$exe" "$carry/$name"; done
+    # The device tool carries at most 64 MiB: drop the debug info.
+    strip "$carry"/*
+    ls -la "$carry"
+    du -sh "$carry"
+    ;;
+  device)
+    out="${OUT:-/tmp}"
+    export KILN_REQUIRE_GPU=1 KILN_REQUIRE_NVRTC=1
+    [ -d /usr/local/cuda/lib64 ] && export LD_LIBRARY_PATH="/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+    nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
+    status=0
+    printf '%-20s %-8s %s\n' test result seconds > "$out/summary.txt"
+    # (snapshots need the source tree at its build path: they run here, not there)
+    for t in device nvrtc_compile host_emulation; do
+      [ -x "$carry/$t" ] || { printf '%-20s %-8s %s\n' "$t" missing - >> "$out/summary.txt"; status=1; continue; }
+      start=$SECONDS
+      if "$carry/$t" --test-threads 1 --nocapture > "$out/$t.log" 2>&1; then r=ok; else r=FAILED; status=1; fi
+      printf '%-20s %-8s %s\n' "$t" "$r" "$((SECONDS - start))" >> "$out/summary.txt"
+    done
+    grep -h "modules compiled\|device present" "$out"/*.log || true
+    grep -h -A20 "panicked" "$out"/*.log | head -60 || true
+    cat "$out/summary.txt"
+    exit $status
+    ;;
+  *)
+    echo "usage: $0 build|device" >&2
+    exit 2
+    ;;
+esac

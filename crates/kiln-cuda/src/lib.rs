@@ -1,0 +1,23 @@
+//! kiln-cuda: the CUDA backend's GPU-free half and its device discovery.
+//!
+//! - [`codegen`]: kernel IR -> CUDA C text (shape-generic, self-contained with the helpers of
+//!   `kernels/*.cuh`);
+//! - [`nvrtc`]: CUDA C -> PTX through NVRTC (dynamically loaded);
+//! - [`device`]: driver and device discovery that returns `CudaError::NoDevice` instead of
+//!   panicking when CUDA is absent;
+//! - [`runtime`]: a first executor of schedules' kernel steps (unrun: written without a GPU).
+//!
+//! Invariant: this crate builds, tests and runs with no CUDA installed; it depends on the kernel
+//! IR only (never on the array graph or the CPU backend).
+
+pub mod codegen;
+pub mod device;
+mod error;
+pub mod nvrtc;
+pub mod runtime;
+
+pub use codegen::{CudaSource, generate, generate_split, geometry_words, grid_blocks};
+pub use device::{DeviceInfo, device_count, discover, driver_available};
+pub use error::CudaError;
+pub use nvrtc::{CompiledPtx, DEFAULT_ARCH, compile, nvrtc_available};
+pub use runtime::CudaRuntime;

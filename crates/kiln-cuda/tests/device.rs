@@ -1,0 +1,127 @@
+//! The CUDA executor on a real device: random programs' schedules run by `CudaRuntime` against
+//! the reference interpreter, plus long reductions that take the split path.
+//!
+//! Without a device these tests check only that asking for one is a typed error, and pass;
+//! with `KILN_REQUIRE_GPU` set (as `benches/gpu/run.sh` does on the GPU machine) a missing
+//! device fails them.
+
+use kiln_cuda::{CudaError, CudaRuntime, driver_available};
+use kiln_interp::compare::{Tolerance, assert_close};
+use kiln_interp::testgen::{GenConfig, arb_program};
+use kiln_ir::{BinaryOp, DType, Op, Program, Realized, ReduceOp, Scalar, Shape, Step};
+use proptest::strategy::{Strategy, ValueTree};
+use proptest::test_runner::TestRunner;
+
+fn runtime_or_skip(test: &str) -> Option<CudaRuntime> {
+    match CudaRuntime::new(0) {
+        Ok(rt) => Some(rt),
+        Err(e) => {
+            let required = std::env::var_os("KILN_REQUIRE_GPU").is_some_and(|v| !v.is_empty());
+            assert!(!required, "KILN_REQUIRE_GPU is set but: {e}");
+            eprintln!("{test}: {e}; device checks SKIPPED");
+            None
+        }
+    }
+}
+
+#[test]
+fn asking_for_a_device_without_one_is_a_typed_error() {
+    match CudaRuntime::new(0) {
+        Ok(rt) => eprintln!("device present: {:?}", rt.info),
+        Err(CudaError::NoDevice(msg)) => assert!(!msg.is_empty()),
+        Err(other) => panic!("expected NoDevice, got {other}"),
+    }
+    if !driver_available() {
+        assert!(matches!(CudaRuntime::new(0), Err(CudaError::NoDevice(_))));
+    }
+    assert!(matches!(
+        CudaRuntime::new(usize::MAX),
+        Err(CudaError::NoDevice(_))
+    ));
+}
+
+fn check(rt: &CudaRuntime, p: &Program) -> Result<(), String> {
+    let (opt, _) =
+        kiln_opt::optimize(p, &kiln_opt::OptConfig::default()).map_err(|e| e.to_string())?;
+    let s = kiln_sched::schedule(&opt, &kiln_sched::SchedConfig::default())
+        .map_err(|e| e.to_string())?;
+    let want = kiln_interp::run_schedule(&s, &opt.inputs).map_err(|e| e.to_string())?;
+    let got = rt
+        .run_schedule(&s, &opt.inputs)
+        .map_err(|e| e.to_string())?;
+    for (i, (w, g)) in want.iter().zip(&got).enumerate() {
+        let tol = if w.dtype().is_floating() {
+            Tolerance::program()
+        } else {
+            Tolerance::exact()
+        };
+        assert_close(w, g, &tol).map_err(|e| format!("output {i}: {e}\n{opt}"))?;
+    }
+    Ok(())
+}
+
+#[test]
+fn random_programs_match_the_interpreter_on_the_device() {
+    let Some(rt) = runtime_or_skip("random_programs_match_the_interpreter_on_the_device") else {
+        return;
+    };
+    let cfg = GenConfig {
+        dtypes: DType::ALL.into_iter().filter(|d| !d.is_complex()).collect(),
+        allow_library: false,
+        ..GenConfig::default()
+    };
+    let strategy = arb_program(cfg);
+    let mut runner = TestRunner::deterministic();
+    let mut failures = Vec::new();
+    let mut ran = 0;
+    while ran < 100 {
+        let p = strategy.new_tree(&mut runner).expect("program").current();
+        let (opt, _) = kiln_opt::optimize(&p, &kiln_opt::OptConfig::default()).expect("opt");
+        let s = kiln_sched::schedule(&opt, &kiln_sched::SchedConfig::default()).expect("sched");
+        if !s.steps.iter().all(|st| matches!(st, Step::Kernel(_))) {
+            continue;
+        }
+        ran += 1;
+        if let Err(e) = check(&rt, &p) {
+            failures.push(e);
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {ran} failed; first:\n{}",
+        failures.len(),
+        failures[0]
+    );
+}
+
+#[test]
+fn long_reductions_split_and_match() {
+    let Some(rt) = runtime_or_skip("long_reductions_split_and_match") else {
+        return;
+    };
+    for (rows, cols, op) in [
+        (1usize, 1usize << 20, ReduceOp::Sum),
+        (3, 300_000, ReduceOp::Max),
+        (2, 100_000, ReduceOp::ArgMin),
+        (4096, 33, ReduceOp::Sum),
+    ] {
+        let n = rows * cols;
+        let data: Vec<f32> = (0..n)
+            .map(|i| ((i * 7919 % 1013) as f32 - 500.0) * 0.01)
+            .collect();
+        let mut p = Program::new();
+        let x = p.add_input(Realized::from_vec(&data, Shape::from([rows, cols])).expect("input"));
+        let two = p
+            .add(
+                Op::Full(Scalar::F32(2.0), Shape::from([rows, cols])),
+                vec![],
+            )
+            .expect("full");
+        let y = p.add(Op::Binary(BinaryOp::Mul), vec![x, two]).expect("mul");
+        let r = p
+            .add(Op::Reduce { op, axes: vec![1] }, vec![y])
+            .expect("reduce");
+        p.outputs.push(r);
+        check(&rt, &p).unwrap_or_else(|e| panic!("{rows}x{cols} {}: {e}", op.name()));
+    }
+}
