@@ -14,6 +14,7 @@ mod codegen;
 pub mod combine;
 pub mod error;
 pub mod exec;
+mod fft;
 pub mod helpers;
 mod jit;
 mod libops;
