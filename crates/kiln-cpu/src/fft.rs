@@ -7,6 +7,8 @@
 //! line along the last axis the reads and writes are contiguous; along another axis, a block's
 //! lines are neighbours in memory, so each gathered row is a short contiguous run. Real transforms
 //! run a complex transform of length `n` (the real line, or the Hermitian extension for `C2r`).
+//! Complex-to-complex lines along the last axis skip the scratch: a block gathers its lines
+//! straight into its stretch of the output and transforms them there.
 //!
 //! Plans are cached by rustfft's `FftPlanner`, one per precision behind a lock, so a length is
 //! planned once per process.
@@ -77,11 +79,16 @@ where
 /// An output element made from a transformed complex entry.
 trait StoreAs<T>: Element {
     fn store(c: Complex<T>) -> Self;
+    /// The output as complex entries, when it is complex (for in-place transforms).
+    fn as_complex(out: &mut [Self]) -> Option<&mut [Complex<T>]>;
 }
 
 impl<T: Precision> StoreAs<T> for T {
     fn store(c: Complex<T>) -> T {
         c.re
+    }
+    fn as_complex(_: &mut [T]) -> Option<&mut [Complex<T>]> {
+        None
     }
 }
 
@@ -91,6 +98,9 @@ where
 {
     fn store(c: Complex<T>) -> Complex<T> {
         c
+    }
+    fn as_complex(out: &mut [Complex<T>]) -> Option<&mut [Complex<T>]> {
+        Some(out)
     }
 }
 
@@ -200,10 +210,6 @@ fn transform<T: Precision, I: Load<T>, O: StoreAs<T>>(
     if line_count == 0 {
         return Ok(());
     }
-    let shared = SharedOut {
-        ptr: o.as_mut_ptr(),
-        len: o.len(),
-    };
     let direction = match op.kind {
         FftKind::Forward | FftKind::RealForward => FftDirection::Forward,
         FftKind::Inverse | FftKind::RealInverse => FftDirection::Inverse,
@@ -221,6 +227,47 @@ fn transform<T: Precision, I: Load<T>, O: StoreAs<T>>(
             .and_then(|i| data.get(i))
             .map(|&v| v.load())
             .ok_or_else(|| internal("fft operand view leaves its storage"))
+    };
+    let zero = Complex::new(T::zero(), T::zero());
+    // Lines along the last axis whose output is the transformed line itself (complex to
+    // complex): each block transforms its stretch of the output in place, with no scratch.
+    if lines.inner == 1 && lines.out_extent == n && op.kind != FftKind::RealInverse {
+        if let Some(o) = O::as_complex(o) {
+            return o
+                .par_chunks_mut(per_block * n)
+                .enumerate()
+                .try_for_each_init(
+                    || vec![zero; fft.get_inplace_scratch_len()],
+                    |scratch, (block, chunk)| -> Result<(), CpuError> {
+                        for (b, line) in chunk.chunks_exact_mut(n).enumerate() {
+                            let base = lines.input_base(block * per_block + b);
+                            let (head, tail) = line.split_at_mut(used);
+                            if lines.axis_stride == 1 {
+                                let src = usize::try_from(base)
+                                    .ok()
+                                    .and_then(|b| data.get(b..b + used))
+                                    .ok_or_else(|| {
+                                        internal("fft operand view leaves its storage")
+                                    })?;
+                                for (slot, &v) in head.iter_mut().zip(src) {
+                                    *slot = v.load();
+                                }
+                            } else {
+                                for (j, slot) in head.iter_mut().enumerate() {
+                                    *slot = read(base + j as isize * lines.axis_stride)?;
+                                }
+                            }
+                            tail.fill(zero);
+                        }
+                        fft.process_with_scratch(chunk, scratch);
+                        Ok(())
+                    },
+                );
+        }
+    }
+    let shared = SharedOut {
+        ptr: o.as_mut_ptr(),
+        len: o.len(),
     };
     (0..blocks).into_par_iter().try_for_each_init(
         || {
