@@ -231,39 +231,39 @@ fn transform<T: Precision, I: Load<T>, O: StoreAs<T>>(
     let zero = Complex::new(T::zero(), T::zero());
     // Lines along the last axis whose output is the transformed line itself (complex to
     // complex): each block transforms its stretch of the output in place, with no scratch.
-    if lines.inner == 1 && lines.out_extent == n && op.kind != FftKind::RealInverse {
-        if let Some(o) = O::as_complex(o) {
-            return o
-                .par_chunks_mut(per_block * n)
-                .enumerate()
-                .try_for_each_init(
-                    || vec![zero; fft.get_inplace_scratch_len()],
-                    |scratch, (block, chunk)| -> Result<(), CpuError> {
-                        for (b, line) in chunk.chunks_exact_mut(n).enumerate() {
-                            let base = lines.input_base(block * per_block + b);
-                            let (head, tail) = line.split_at_mut(used);
-                            if lines.axis_stride == 1 {
-                                let src = usize::try_from(base)
-                                    .ok()
-                                    .and_then(|b| data.get(b..b + used))
-                                    .ok_or_else(|| {
-                                        internal("fft operand view leaves its storage")
-                                    })?;
-                                for (slot, &v) in head.iter_mut().zip(src) {
-                                    *slot = v.load();
-                                }
-                            } else {
-                                for (j, slot) in head.iter_mut().enumerate() {
-                                    *slot = read(base + j as isize * lines.axis_stride)?;
-                                }
+    if lines.inner == 1
+        && lines.out_extent == n
+        && op.kind != FftKind::RealInverse
+        && let Some(o) = O::as_complex(o)
+    {
+        return o
+            .par_chunks_mut(per_block * n)
+            .enumerate()
+            .try_for_each_init(
+                || vec![zero; fft.get_inplace_scratch_len()],
+                |scratch, (block, chunk)| -> Result<(), CpuError> {
+                    for (b, line) in chunk.chunks_exact_mut(n).enumerate() {
+                        let base = lines.input_base(block * per_block + b);
+                        let (head, tail) = line.split_at_mut(used);
+                        if lines.axis_stride == 1 {
+                            let src = usize::try_from(base)
+                                .ok()
+                                .and_then(|b| data.get(b..b + used))
+                                .ok_or_else(|| internal("fft operand view leaves its storage"))?;
+                            for (slot, &v) in head.iter_mut().zip(src) {
+                                *slot = v.load();
                             }
-                            tail.fill(zero);
+                        } else {
+                            for (j, slot) in head.iter_mut().enumerate() {
+                                *slot = read(base + j as isize * lines.axis_stride)?;
+                            }
                         }
-                        fft.process_with_scratch(chunk, scratch);
-                        Ok(())
-                    },
-                );
-        }
+                        tail.fill(zero);
+                    }
+                    fft.process_with_scratch(chunk, scratch);
+                    Ok(())
+                },
+            );
     }
     let shared = SharedOut {
         ptr: o.as_mut_ptr(),
