@@ -245,7 +245,7 @@ fn transform<T: Precision, I: Load<T>, O: StoreAs<T>>(
                     for (b, line) in chunk.chunks_exact_mut(n).enumerate() {
                         let base = lines.input_base(block * per_block + b);
                         let (head, tail) = line.split_at_mut(used);
-                        if lines.axis_stride == 1 {
+                        if used > 0 && lines.axis_stride == 1 {
                             let src = usize::try_from(base)
                                 .ok()
                                 .and_then(|b| data.get(b..b + used))
