@@ -15,6 +15,7 @@ mod codestore;
 pub mod combine;
 pub mod error;
 pub mod exec;
+mod fft;
 pub mod helpers;
 mod jit;
 mod libops;

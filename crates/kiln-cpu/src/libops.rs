@@ -98,6 +98,7 @@ pub(crate) fn run(op: LibOp, args: &[Arg<'_>], out: &mut Storage) -> Result<(), 
     }
     let dtype = args[0].0.dtype();
     match op {
+        LibOp::Fft(fft) => crate::fft::run(fft, args[0], out),
         LibOp::Concat { axis, .. } => by_dtype!(dtype, concat(args, axis, &info.shape, out)),
         LibOp::Take { axis } => {
             let n = args[0].1.view.shape.dims()[axis];

@@ -13,6 +13,7 @@
 pub mod compare;
 mod dense;
 mod error;
+mod fft;
 mod kernel_exec;
 mod libops;
 mod library;

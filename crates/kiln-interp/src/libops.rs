@@ -1,5 +1,5 @@
 //! Reference data-movement library ops (`LibOp`): concatenation, gathers, sorting and sorted
-//! search, written for clarity over row-major `Dense` arrays.
+//! search, written for clarity over row-major `Dense` arrays (transforms: `crate::fft`).
 //!
 //! Invariant: results are computed straight from the definitions in `kiln_ir::libop`: gathers
 //! read `x` at the (normalised) index and fail with `IrError::IndexOutOfBounds` outside `-n..n`;
@@ -17,6 +17,7 @@ pub(crate) fn run(op: LibOp, args: &[&Dense]) -> Result<Dense, InterpError> {
     let types: Vec<(DType, &Shape)> = args.iter().map(|d| (d.dtype, &d.shape)).collect();
     let info = kiln_ir::infer(&kiln_ir::Op::Lib(op), &types)?;
     let data = match op {
+        LibOp::Fft(fft) => return crate::fft::run(fft, args[0], &info),
         LibOp::Concat { axis, .. } => concat(args, axis, &info.shape),
         LibOp::Take { axis } => take(args[0], args[1], axis, &info.shape)?,
         LibOp::TakeAlongAxis { axis } => take_along(args[0], args[1], axis)?,

@@ -1,7 +1,7 @@
 //! kiln's intermediate representations, shared by every stage of the pipeline.
 //!
 //! - [`dtype`], [`scalar`], [`shape`], [`buffer`]: values and the memory they live in;
-//! - [`op`], [`libop`] and [`program`]: the array graph one evaluation computes, with shape/dtype inference;
+//! - [`op`], [`libop`], [`fftop`] and [`program`]: the array graph one evaluation computes, with shape/dtype inference;
 //! - [`kernel`]: the loop-nest IR that code generators consume;
 //! - [`schedule`]: the ordered kernel and library steps that compute a program.
 //!
@@ -11,6 +11,7 @@
 pub mod buffer;
 pub mod dtype;
 pub mod error;
+pub mod fftop;
 pub mod kernel;
 pub mod libop;
 pub mod op;
@@ -22,6 +23,7 @@ pub mod shape;
 pub use buffer::{Element, ForeignOwner, Realized, Storage};
 pub use dtype::{DType, DTypeKind, can_cast, promote};
 pub use error::{IrError, PythonKind};
+pub use fftop::{FftKind, FftOp};
 pub use kernel::{
     Access, InnerStride, Inst, Kernel, LaunchGeometry, Param, ParamLayout, ParamRole, Reduction,
     Store, Value, ValueId,

@@ -11,6 +11,7 @@
 
 use crate::dtype::DType;
 use crate::error::IrError;
+use crate::fftop::FftOp;
 use crate::op::TypeInfo;
 use crate::scalar::Scalar;
 use crate::shape::Shape;
@@ -36,6 +37,8 @@ pub enum LibOp {
     /// `searchsorted(sorted, values)`: for each value, the int64 insertion point into the 1-D
     /// `sorted` (first such point, or last when `right`), in [`sort_order`].
     SearchSorted { right: bool },
+    /// A discrete Fourier transform along one axis (`crate::fftop`).
+    Fft(FftOp),
 }
 
 impl LibOp {
@@ -43,7 +46,7 @@ impl LibOp {
         match self {
             LibOp::Concat { n, .. } => n,
             LibOp::Take { .. } | LibOp::TakeAlongAxis { .. } | LibOp::SearchSorted { .. } => 2,
-            LibOp::Sort { .. } | LibOp::ArgSort { .. } => 1,
+            LibOp::Sort { .. } | LibOp::ArgSort { .. } | LibOp::Fft(_) => 1,
         }
     }
 }
@@ -62,6 +65,7 @@ impl fmt::Display for LibOp {
             LibOp::SearchSorted { right } => {
                 write!(f, "searchsorted[{}]", if right { "right" } else { "left" })
             }
+            LibOp::Fft(op) => write!(f, "{op}"),
         }
     }
 }
@@ -74,6 +78,9 @@ impl std::str::FromStr for LibOp {
         let bad = || format!("not a library op: `{s}`");
         let (name, rest) = s.split_once('[').ok_or_else(bad)?;
         let args: Vec<&str> = rest.strip_suffix(']').ok_or_else(bad)?.split(',').collect();
+        if let Some(fft) = FftOp::parse(name, &args) {
+            return fft.map(LibOp::Fft).map_err(|()| bad());
+        }
         let num = |i: usize| -> Result<usize, String> {
             args.get(i).and_then(|a| a.parse().ok()).ok_or_else(bad)
         };
@@ -189,6 +196,7 @@ pub(crate) fn infer_lib(op: LibOp, operands: &[(DType, &Shape)]) -> Result<TypeI
     };
     let out = |dtype, shape: Shape| Ok(TypeInfo { dtype, shape });
     match op {
+        LibOp::Fft(fft) => crate::fftop::infer_fft(fft, operands[0]),
         LibOp::Concat { axis, n } => {
             let (dtype, first) = *operands.first().ok_or_else(|| {
                 IrError::InvalidArgument("concat needs at least one array".into())
@@ -294,6 +302,11 @@ mod tests {
             },
             LibOp::SearchSorted { right: true },
             LibOp::SearchSorted { right: false },
+            LibOp::Fft(FftOp {
+                kind: crate::fftop::FftKind::RealInverse,
+                axis: 2,
+                n: 9,
+            }),
         ] {
             assert_eq!(op.to_string().parse::<LibOp>(), Ok(op));
         }

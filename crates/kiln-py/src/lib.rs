@@ -14,6 +14,7 @@ mod creation;
 mod dlpack;
 mod elementwise;
 mod error;
+mod fft;
 mod gather;
 mod manipulation;
 mod pipeline;
@@ -31,5 +32,6 @@ fn _kiln(m: &Bound<'_, PyModule>) -> PyResult<()> {
     creation::register(m)?;
     pipeline::register(m)?;
     dlpack::register(m)?;
+    fft::register(m)?;
     Ok(())
 }

@@ -15,13 +15,14 @@
 //!
 //! Module map: `graph` (lazy nodes), `operand` (promotion and broadcasting), `creation`,
 //! `elementwise`, `ops` (operators), `manipulation` (views), `reduction`, `linalg`, `readback`,
-//! and `pipeline` (the one function where the stage order is written).
+//! the public `fft` extension, and `pipeline` (the one function where the stage order is written).
 
 mod cache;
 mod creation;
 mod device;
 mod elementwise;
 mod error;
+pub mod fft;
 mod graph;
 mod indexing;
 mod join;

@@ -1,0 +1,348 @@
+//! Discrete Fourier transforms along one axis (`LibOp::Fft`), served by rustfft: f32 for
+//! complex64/float32, f64 for complex128/float64.
+//!
+//! The lines along the axis are cut into blocks of consecutive lines; rayon runs the blocks in
+//! parallel. A block gathers its lines (cropped or zero-padded to `n`) into a contiguous scratch,
+//! rustfft transforms them in one call, and the block scatters its results into the output. For a
+//! line along the last axis the reads and writes are contiguous; along another axis, a block's
+//! lines are neighbours in memory, so each gathered row is a short contiguous run. Real transforms
+//! run a complex transform of length `n` (the real line, or the Hermitian extension for `C2r`).
+//! Complex-to-complex lines along the last axis skip the scratch: a block gathers its lines
+//! straight into its stretch of the output and transforms them there.
+//!
+//! Plans are cached by rustfft's `FftPlanner`, one per precision behind a lock, so a length is
+//! planned once per process.
+//!
+//! Invariant: every output element is written exactly once, by the block that owns its line;
+//! blocks own disjoint lines, so their writes never overlap (the one `unsafe` write relies on
+//! this and on a bounds check). Operands are read through their verified views with checked
+//! accesses.
+
+use crate::error::CpuError;
+use crate::libops::Arg;
+use kiln_ir::{DType, Element, FftKind, FftOp, Storage};
+use rayon::prelude::*;
+use rustfft::num_complex::Complex;
+use rustfft::{Fft, FftDirection, FftNum, FftPlanner};
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// Complex elements a block aims to hold, so its scratch stays in the L2 cache.
+const BLOCK_ELEMENTS: usize = 1 << 15;
+/// The most lines one block gathers.
+const MAX_BLOCK_LINES: usize = 64;
+
+/// A float precision rustfft serves, with its process-wide planner.
+trait Precision: FftNum + Element {
+    fn planner() -> &'static Mutex<FftPlanner<Self>>;
+}
+
+impl Precision for f32 {
+    fn planner() -> &'static Mutex<FftPlanner<f32>> {
+        static PLANNER: OnceLock<Mutex<FftPlanner<f32>>> = OnceLock::new();
+        PLANNER.get_or_init(|| Mutex::new(FftPlanner::new()))
+    }
+}
+
+impl Precision for f64 {
+    fn planner() -> &'static Mutex<FftPlanner<f64>> {
+        static PLANNER: OnceLock<Mutex<FftPlanner<f64>>> = OnceLock::new();
+        PLANNER.get_or_init(|| Mutex::new(FftPlanner::new()))
+    }
+}
+
+/// The cached plan for a transform of length `n` (a poisoned lock still holds a valid planner).
+fn plan<T: Precision>(n: usize, direction: FftDirection) -> Arc<dyn Fft<T>> {
+    let mut planner = T::planner().lock().unwrap_or_else(|e| e.into_inner());
+    planner.plan_fft(n, direction)
+}
+
+/// An operand element read as a complex number.
+trait Load<T>: Element {
+    fn load(self) -> Complex<T>;
+}
+
+impl<T: Precision> Load<T> for T {
+    fn load(self) -> Complex<T> {
+        Complex::new(self, T::zero())
+    }
+}
+
+impl<T: Precision> Load<T> for Complex<T>
+where
+    Complex<T>: Element,
+{
+    fn load(self) -> Complex<T> {
+        self
+    }
+}
+
+/// An output element made from a transformed complex entry.
+trait StoreAs<T>: Element {
+    fn store(c: Complex<T>) -> Self;
+    /// The output as complex entries, when it is complex (for in-place transforms).
+    fn as_complex(out: &mut [Self]) -> Option<&mut [Complex<T>]>;
+}
+
+impl<T: Precision> StoreAs<T> for T {
+    fn store(c: Complex<T>) -> T {
+        c.re
+    }
+    fn as_complex(_: &mut [T]) -> Option<&mut [Complex<T>]> {
+        None
+    }
+}
+
+impl<T: Precision> StoreAs<T> for Complex<T>
+where
+    Complex<T>: Element,
+{
+    fn store(c: Complex<T>) -> Complex<T> {
+        c
+    }
+    fn as_complex(out: &mut [Complex<T>]) -> Option<&mut [Complex<T>]> {
+        Some(out)
+    }
+}
+
+/// Runs the transform `op` of `x` into the fresh contiguous `out` (shape checked by the caller).
+pub(crate) fn run(op: FftOp, x: Arg<'_>, out: &mut Storage) -> Result<(), CpuError> {
+    type C32 = Complex<f32>;
+    type C64 = Complex<f64>;
+    let dtype = x.0.dtype();
+    match (op.kind, dtype) {
+        (FftKind::Forward | FftKind::Inverse, DType::C64) => transform::<f32, C32, C32>(op, x, out),
+        (FftKind::Forward | FftKind::Inverse, DType::C128) => {
+            transform::<f64, C64, C64>(op, x, out)
+        }
+        (FftKind::RealForward, DType::F32) => transform::<f32, f32, C32>(op, x, out),
+        (FftKind::RealForward, DType::F64) => transform::<f64, f64, C64>(op, x, out),
+        (FftKind::RealInverse, DType::C64) => transform::<f32, C32, f32>(op, x, out),
+        (FftKind::RealInverse, DType::C128) => transform::<f64, C64, f64>(op, x, out),
+        _ => Err(CpuError::UnsupportedDType { op: "fft", dtype }),
+    }
+}
+
+/// Where the lines of one transform live: operand and output geometry.
+struct Lines {
+    /// Extents of the operand's dims other than the axis, and their element strides.
+    outer_dims: Vec<usize>,
+    outer_strides: Vec<isize>,
+    /// Operand offset of element 0 and stride along the axis.
+    offset: isize,
+    axis_stride: isize,
+    /// Output elements per step along the axis (the extents after it), and the output extent.
+    inner: usize,
+    out_extent: usize,
+}
+
+impl Lines {
+    /// Operand offset of the first element of line `l` (row-major over the other dims).
+    fn input_base(&self, mut l: usize) -> isize {
+        let mut base = self.offset;
+        for (&d, &s) in self.outer_dims.iter().zip(&self.outer_strides).rev() {
+            base += (l % d) as isize * s;
+            l /= d;
+        }
+        base
+    }
+
+    /// Output offset of the first element of line `l`; its entries are `inner` apart.
+    fn output_base(&self, l: usize) -> usize {
+        (l / self.inner) * self.out_extent * self.inner + l % self.inner
+    }
+}
+
+/// The output storage shared by the blocks, each of which writes only its own lines.
+struct SharedOut<O> {
+    ptr: *mut O,
+    len: usize,
+}
+
+// SAFETY: blocks write disjoint elements (module invariant), and only through `write`.
+unsafe impl<O: Send> Sync for SharedOut<O> {}
+
+impl<O> SharedOut<O> {
+    fn write(&self, i: usize, value: O) -> Result<(), CpuError> {
+        if i >= self.len {
+            return Err(CpuError::Internal("fft writes past its output".into()));
+        }
+        // SAFETY: `i` is in bounds of the exclusively borrowed output slice this was made from,
+        // and no other block writes element `i` (each element belongs to one line, each line
+        // to one block), so no write races another access.
+        unsafe { self.ptr.add(i).write(value) };
+        Ok(())
+    }
+}
+
+fn transform<T: Precision, I: Load<T>, O: StoreAs<T>>(
+    op: FftOp,
+    (storage, operand): Arg<'_>,
+    out: &mut Storage,
+) -> Result<(), CpuError> {
+    let data = storage.as_slice::<I>().ok_or_else(missing)?;
+    let view = &operand.view;
+    let dims = view.shape.dims();
+    let axis = op.axis;
+    let extent = *dims
+        .get(axis)
+        .ok_or_else(|| internal("axis out of range"))?;
+    let used = op.used_input(extent);
+    let n = op.n;
+    let lines = Lines {
+        outer_dims: (0..dims.len())
+            .filter(|&d| d != axis)
+            .map(|d| dims[d])
+            .collect(),
+        outer_strides: (0..dims.len())
+            .filter(|&d| d != axis)
+            .map(|d| view.strides[d])
+            .collect(),
+        offset: view.offset as isize,
+        axis_stride: view.strides[axis],
+        inner: dims[axis + 1..].iter().product::<usize>().max(1),
+        out_extent: op.out_extent(),
+    };
+    let line_count: usize = lines.outer_dims.iter().product();
+    let o = out.as_mut_slice::<O>().ok_or_else(missing)?;
+    if o.len() != line_count * lines.out_extent {
+        return Err(internal("output size"));
+    }
+    if line_count == 0 {
+        return Ok(());
+    }
+    let direction = match op.kind {
+        FftKind::Forward | FftKind::RealForward => FftDirection::Forward,
+        FftKind::Inverse | FftKind::RealInverse => FftDirection::Inverse,
+    };
+    let fft = plan::<T>(n, direction);
+    let per_block = (BLOCK_ELEMENTS / n).clamp(1, MAX_BLOCK_LINES);
+    // At least a few blocks per thread when there are enough lines, for balance.
+    let per_block = per_block
+        .min(line_count.div_ceil(4 * rayon::current_num_threads()))
+        .max(1);
+    let blocks = line_count.div_ceil(per_block);
+    let read = |i: isize| -> Result<Complex<T>, CpuError> {
+        usize::try_from(i)
+            .ok()
+            .and_then(|i| data.get(i))
+            .map(|&v| v.load())
+            .ok_or_else(|| internal("fft operand view leaves its storage"))
+    };
+    let zero = Complex::new(T::zero(), T::zero());
+    // Lines along the last axis whose output is the transformed line itself (complex to
+    // complex): each block transforms its stretch of the output in place, with no scratch.
+    if lines.inner == 1
+        && lines.out_extent == n
+        && op.kind != FftKind::RealInverse
+        && let Some(o) = O::as_complex(o)
+    {
+        return o
+            .par_chunks_mut(per_block * n)
+            .enumerate()
+            .try_for_each_init(
+                || vec![zero; fft.get_inplace_scratch_len()],
+                |scratch, (block, chunk)| -> Result<(), CpuError> {
+                    for (b, line) in chunk.chunks_exact_mut(n).enumerate() {
+                        let base = lines.input_base(block * per_block + b);
+                        let (head, tail) = line.split_at_mut(used);
+                        if used > 0 && lines.axis_stride == 1 {
+                            let src = usize::try_from(base)
+                                .ok()
+                                .and_then(|b| data.get(b..b + used))
+                                .ok_or_else(|| internal("fft operand view leaves its storage"))?;
+                            for (slot, &v) in head.iter_mut().zip(src) {
+                                *slot = v.load();
+                            }
+                        } else {
+                            for (j, slot) in head.iter_mut().enumerate() {
+                                *slot = read(base + j as isize * lines.axis_stride)?;
+                            }
+                        }
+                        tail.fill(zero);
+                    }
+                    fft.process_with_scratch(chunk, scratch);
+                    Ok(())
+                },
+            );
+    }
+    let shared = SharedOut {
+        ptr: o.as_mut_ptr(),
+        len: o.len(),
+    };
+    (0..blocks).into_par_iter().try_for_each_init(
+        || {
+            (
+                Vec::<Complex<T>>::new(),
+                vec![Complex::new(T::zero(), T::zero()); fft.get_inplace_scratch_len()],
+            )
+        },
+        |(buffer, scratch), block| -> Result<(), CpuError> {
+            let first = block * per_block;
+            let count = per_block.min(line_count - first);
+            buffer.clear();
+            buffer.resize(count * n, Complex::new(T::zero(), T::zero()));
+            let bases: Vec<isize> = (first..first + count)
+                .map(|l| lines.input_base(l))
+                .collect();
+            // Gather (row by row when lines are neighbours in memory).
+            if lines.inner == 1 {
+                for (b, &base) in bases.iter().enumerate() {
+                    for j in 0..used {
+                        buffer[b * n + j] = read(base + j as isize * lines.axis_stride)?;
+                    }
+                }
+            } else {
+                for j in 0..used {
+                    let step = j as isize * lines.axis_stride;
+                    for (b, &base) in bases.iter().enumerate() {
+                        buffer[b * n + j] = read(base + step)?;
+                    }
+                }
+            }
+            if op.kind == FftKind::RealInverse {
+                for line in buffer.chunks_exact_mut(n) {
+                    hermitian_extend(line);
+                }
+            }
+            fft.process_with_scratch(buffer, scratch);
+            // Scatter.
+            let out_extent = lines.out_extent;
+            let inner = lines.inner;
+            if inner == 1 {
+                for b in 0..count {
+                    let base = lines.output_base(first + b);
+                    for i in 0..out_extent {
+                        shared.write(base + i, O::store(buffer[b * n + i]))?;
+                    }
+                }
+            } else {
+                let out_bases: Vec<usize> = (first..first + count)
+                    .map(|l| lines.output_base(l))
+                    .collect();
+                for i in 0..out_extent {
+                    for (b, &base) in out_bases.iter().enumerate() {
+                        shared.write(base + i * inner, O::store(buffer[b * n + i]))?;
+                    }
+                }
+            }
+            Ok(())
+        },
+    )
+}
+
+/// Completes a line whose first `n/2 + 1` entries hold a Hermitian spectrum:
+/// `X[n-k] = conj(X[k])` for `0 < k < n - k`.
+fn hermitian_extend<T: Precision>(line: &mut [Complex<T>]) {
+    let n = line.len();
+    for k in 1..n.div_ceil(2) {
+        line[n - k] = line[k].conj();
+    }
+}
+
+fn missing() -> CpuError {
+    internal("fft operand or output storage has another dtype")
+}
+
+fn internal(what: &str) -> CpuError {
+    CpuError::Internal(format!("fft: {what}"))
+}
