@@ -18,6 +18,7 @@ pub mod helpers;
 mod jit;
 mod libops;
 pub mod library;
+mod linalg;
 
 pub use error::CpuError;
 pub use exec::PreparedSchedule;

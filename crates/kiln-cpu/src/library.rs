@@ -83,7 +83,10 @@ pub fn run(
                 .iter()
                 .map(|o| Ok((read_buffer(o.buffer, inputs, temps)?, o)))
                 .collect::<Result<Vec<_>, CpuError>>()?;
-            crate::libops::run(*op, &args, &mut storage)?;
+            match op {
+                kiln_ir::LibOp::Linalg(l) => crate::linalg::run(backend, *l, &args, &mut storage)?,
+                _ => crate::libops::run(*op, &args, &mut storage)?,
+            }
         }
     }
     Ok((out, storage))

@@ -16,6 +16,7 @@ mod error;
 mod kernel_exec;
 mod libops;
 mod library;
+mod linalg;
 mod program_exec;
 pub mod scalar_ops;
 mod schedule_exec;

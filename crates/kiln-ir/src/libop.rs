@@ -11,6 +11,7 @@
 
 use crate::dtype::DType;
 use crate::error::IrError;
+use crate::linalgop::LinalgOp;
 use crate::op::TypeInfo;
 use crate::scalar::Scalar;
 use crate::shape::Shape;
@@ -36,6 +37,8 @@ pub enum LibOp {
     /// `searchsorted(sorted, values)`: for each value, the int64 insertion point into the 1-D
     /// `sorted` (first such point, or last when `right`), in [`sort_order`].
     SearchSorted { right: bool },
+    /// A matrix factorisation of the `linalg` extension (see `linalgop`).
+    Linalg(LinalgOp),
 }
 
 impl LibOp {
@@ -44,6 +47,7 @@ impl LibOp {
             LibOp::Concat { n, .. } => n,
             LibOp::Take { .. } | LibOp::TakeAlongAxis { .. } | LibOp::SearchSorted { .. } => 2,
             LibOp::Sort { .. } | LibOp::ArgSort { .. } => 1,
+            LibOp::Linalg(l) => l.arity(),
         }
     }
 }
@@ -62,6 +66,7 @@ impl fmt::Display for LibOp {
             LibOp::SearchSorted { right } => {
                 write!(f, "searchsorted[{}]", if right { "right" } else { "left" })
             }
+            LibOp::Linalg(l) => write!(f, "{l}"),
         }
     }
 }
@@ -71,6 +76,9 @@ impl std::str::FromStr for LibOp {
 
     /// Parses the `Display` form.
     fn from_str(s: &str) -> Result<Self, String> {
+        if s.starts_with("linalg.") {
+            return s.parse().map(LibOp::Linalg);
+        }
         let bad = || format!("not a library op: `{s}`");
         let (name, rest) = s.split_once('[').ok_or_else(bad)?;
         let args: Vec<&str> = rest.strip_suffix(']').ok_or_else(bad)?.split(',').collect();
@@ -189,6 +197,7 @@ pub(crate) fn infer_lib(op: LibOp, operands: &[(DType, &Shape)]) -> Result<TypeI
     };
     let out = |dtype, shape: Shape| Ok(TypeInfo { dtype, shape });
     match op {
+        LibOp::Linalg(l) => crate::linalgop::infer_linalg(l, operands),
         LibOp::Concat { axis, n } => {
             let (dtype, first) = *operands.first().ok_or_else(|| {
                 IrError::InvalidArgument("concat needs at least one array".into())
@@ -294,6 +303,8 @@ mod tests {
             },
             LibOp::SearchSorted { right: true },
             LibOp::SearchSorted { right: false },
+            LibOp::Linalg(LinalgOp::Qr { complete: false }),
+            LibOp::Linalg(LinalgOp::Det),
         ] {
             assert_eq!(op.to_string().parse::<LibOp>(), Ok(op));
         }

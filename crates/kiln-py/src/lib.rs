@@ -15,6 +15,7 @@ mod dlpack;
 mod elementwise;
 mod error;
 mod gather;
+mod linalg_ext;
 mod manipulation;
 mod pipeline;
 mod reduction;
@@ -27,6 +28,7 @@ fn _kiln(m: &Bound<'_, PyModule>) -> PyResult<()> {
     elementwise::register(m)?;
     manipulation::register(m)?;
     gather::register(m)?;
+    linalg_ext::register(m)?;
     reduction::register(m)?;
     creation::register(m)?;
     pipeline::register(m)?;

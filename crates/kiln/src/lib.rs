@@ -14,18 +14,22 @@
 //! ```
 //!
 //! Module map: `graph` (lazy nodes), `operand` (promotion and broadcasting), `creation`,
-//! `elementwise`, `ops` (operators), `manipulation` (views), `reduction`, `linalg`, `readback`,
+//! `elementwise`, `ops` (operators), `manipulation` (views), `reduction`, `linalg` (the public
+//! `linalg` extension: products here, factorisations in `decompositions`, norms and derived
+//! functions in `norms`), `readback`,
 //! and `pipeline` (the one function where the stage order is written).
 
 mod creation;
+mod decompositions;
 mod device;
 mod elementwise;
 mod error;
 mod graph;
 mod indexing;
 mod join;
-mod linalg;
+pub mod linalg;
 mod manipulation;
+mod norms;
 mod operand;
 mod ops;
 mod pipeline;
