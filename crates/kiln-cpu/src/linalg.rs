@@ -422,3 +422,44 @@ fn lu_det<T: Field>(x: MatRef<'_, T>) -> (T, f64, T) {
     }
     (sign, logabs, det)
 }
+
+/// One strided matrix operand of a product: the address of element `[0, 0]` and its strides.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct StridedMat {
+    pub addr: usize,
+    pub rs: isize,
+    pub cs: isize,
+}
+
+/// `out = a @ b` for one `m x k` by `k x n` product into the row-major `m x n` matrix at
+/// `out_addr`, through faer's matmul (its x86 kernels use AVX-512 where the CPU has it).
+///
+/// # Safety
+/// `a` and `b` must address `m x k` and `k x n` matrices of `T` whose every element
+/// `addr + i*rs + j*cs` lies inside a live allocation, and `out_addr` `m * n` writable elements
+/// of `T` that nothing else reads or writes during the call.
+pub(crate) unsafe fn faer_matmul<T: Field>(
+    m: usize,
+    n: usize,
+    k: usize,
+    out_addr: usize,
+    a: StridedMat,
+    b: StridedMat,
+    threads: usize,
+) {
+    let par = if threads > 1 && m.saturating_mul(n).saturating_mul(k) >= 48 * 48 * 48 {
+        faer::Par::rayon(threads)
+    } else {
+        faer::Par::Seq
+    };
+    // SAFETY: the caller guarantees the three matrices as described; faer reads `a` and `b`
+    // and writes `out` only at `addr + i*rs + j*cs` inside the given extents.
+    let (lhs, rhs, dst) = unsafe {
+        (
+            MatRef::from_raw_parts(a.addr as *const T, m, k, a.rs, a.cs),
+            MatRef::from_raw_parts(b.addr as *const T, k, n, b.rs, b.cs),
+            faer::MatMut::from_raw_parts_mut(out_addr as *mut T, m, n, n as isize, 1),
+        )
+    };
+    faer::linalg::matmul::matmul(dst, faer::Accum::Replace, lhs, rhs, T::real(1.0), par);
+}
