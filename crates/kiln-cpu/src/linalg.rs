@@ -28,6 +28,9 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 trait Field:
     ComplexField<Real: Element> + Element + Copy + Send + Sync + std::ops::Mul<Output = Self>
 {
+    /// Matrices whose largest modulus lies outside `2^-SAFE_EXP..2^SAFE_EXP` are scaled by a
+    /// power of two before an SVD or eigensolver, whose intermediate squares could overflow.
+    const SAFE_EXP: i32;
     /// The real number `x` in this type.
     fn real(x: f64) -> Self;
     fn modulus(self) -> f64;
@@ -38,6 +41,7 @@ trait Field:
 macro_rules! real_field {
     ($($t:ty),*) => {$(
         impl Field for $t {
+            const SAFE_EXP: i32 = if <$t>::MAX_EXP > 128 { 300 } else { 40 };
             fn real(x: f64) -> Self { x as $t }
             fn modulus(self) -> f64 { (self as f64).abs() }
             fn phase(self) -> Self { if self < 0.0 { -1.0 } else { 1.0 } }
@@ -49,6 +53,7 @@ real_field!(f32, f64);
 macro_rules! complex_field {
     ($($t:ty => $r:ty),*) => {$(
         impl Field for $t {
+            const SAFE_EXP: i32 = if <$r>::MAX_EXP > 128 { 300 } else { 40 };
             fn real(x: f64) -> Self { <$t>::new(x as $r, 0.0) }
             fn modulus(self) -> f64 { C128::new(self.re as f64, self.im as f64).norm() }
             fn phase(self) -> Self {
@@ -243,6 +248,14 @@ fn one<T: Field>(
     dst: Dst<'_, T>,
 ) -> Result<(), CpuError> {
     let (m, n) = (x.nrows(), x.ncols());
+    // Spectra scale linearly: factorise `x / 2^e` (exact) and multiply the values by `2^e`.
+    let (scaled, value_scale) = match op {
+        LinalgOp::Eigh | LinalgOp::Eigvalsh | LinalgOp::Svd { .. } | LinalgOp::Svdvals => {
+            balance(x)
+        }
+        _ => (None, 1.0),
+    };
+    let x = scaled.as_ref().map_or(x, |s| s.as_ref());
     let dst = match dst {
         Dst::Real(d) => {
             let values: Vec<T::Real> = match op {
@@ -256,7 +269,12 @@ fn one<T: Field>(
                     .map_err(|_| failure(op, bi, "has no convergent SVD"))?,
             };
             for (d, v) in d.iter_mut().zip(values) {
-                *d = v;
+                *d = if value_scale == 1.0 {
+                    v
+                } else {
+                    let scaled = v.to_scalar().to_f64() * value_scale;
+                    T::Real::from_scalar(kiln_ir::Scalar::F64(scaled))
+                };
             }
             return Ok(());
         }
@@ -343,7 +361,7 @@ fn one<T: Field>(
             let s = evd.S().column_vector();
             for j in 0..n {
                 if let Some(d) = dst.get_mut(n * n + j) {
-                    *d = s[j];
+                    *d = s[j] * T::real(value_scale);
                 }
             }
         }
@@ -370,7 +388,7 @@ fn one<T: Field>(
             let s = svd.S().column_vector();
             for j in 0..m.min(n) {
                 if let Some(d) = dst.get_mut((m + kv) * width + j) {
-                    *d = s[j];
+                    *d = s[j] * T::real(value_scale);
                 }
             }
         }
@@ -379,6 +397,26 @@ fn one<T: Field>(
         }
     }
     Ok(())
+}
+
+/// `x / 2^e` and `2^e` when the largest modulus of `x` is finite, non-zero and outside the safe
+/// range of `T` (see `Field::SAFE_EXP`); `(None, 1)` otherwise.
+fn balance<T: Field>(x: MatRef<'_, T>) -> (Option<Mat<T>>, f64) {
+    let mut largest = 0.0f64;
+    for j in 0..x.ncols() {
+        for i in 0..x.nrows() {
+            largest = largest.max(x[(i, j)].modulus());
+        }
+    }
+    if !largest.is_finite() || largest == 0.0 {
+        return (None, 1.0);
+    }
+    let e = largest.log2().ceil() as i32;
+    if e.abs() <= T::SAFE_EXP {
+        return (None, 1.0);
+    }
+    let down = T::real(2f64.powi(-e));
+    (Some(Mat::from_fn(x.nrows(), x.ncols(), |i, j| x[(i, j)] * down)), 2f64.powi(e))
 }
 
 /// `(sign, log|det|, det)` from an LU factorisation with partial pivoting.
