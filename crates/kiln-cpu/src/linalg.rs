@@ -25,7 +25,7 @@ use rayon::prelude::*;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 /// The element types kiln factorises, with the conversions the packed layouts need.
-trait Field:
+pub(crate) trait Field:
     ComplexField<Real: Element> + Element + Copy + Send + Sync + std::ops::Mul<Output = Self>
 {
     /// Matrices whose largest modulus lies outside `2^-SAFE_EXP..2^SAFE_EXP` are scaled by a
