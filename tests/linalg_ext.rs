@@ -127,7 +127,7 @@ fn identity(batch: usize, n: usize) -> Vec<C128> {
     (0..batch * n * n)
         .map(|k| {
             C128::new(
-                if (k % (n * n)) % (n + 1) == 0 {
+                if (k % (n * n)).is_multiple_of(n + 1) {
                     1.0
                 } else {
                     0.0

@@ -216,7 +216,6 @@ fn gemm_batched<T: Num + crate::linalg::Field>(
     Ok(())
 }
 
-
 fn int_matmul<T: Num>(
     d: &MatDims,
     a: (&Storage, &Operand),

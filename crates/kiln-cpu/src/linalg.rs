@@ -416,7 +416,10 @@ fn balance<T: Field>(x: MatRef<'_, T>) -> (Option<Mat<T>>, f64) {
         return (None, 1.0);
     }
     let down = T::real(2f64.powi(-e));
-    (Some(Mat::from_fn(x.nrows(), x.ncols(), |i, j| x[(i, j)] * down)), 2f64.powi(e))
+    (
+        Some(Mat::from_fn(x.nrows(), x.ncols(), |i, j| x[(i, j)] * down)),
+        2f64.powi(e),
+    )
 }
 
 /// `(sign, log|det|, det)` from an LU factorisation with partial pivoting.
@@ -438,7 +441,7 @@ fn lu_det<T: Field>(x: MatRef<'_, T>) -> (T, f64, T) {
             i = fwd.get(i).copied().unwrap_or(start);
             len += 1;
         }
-        if len > 1 && len % 2 == 0 {
+        if len > 1 && len.is_multiple_of(2) {
             odd = !odd;
         }
     }

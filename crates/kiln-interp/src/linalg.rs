@@ -16,6 +16,10 @@
 //! positive definite for cholesky are `IrError::InvalidArgument`. Factors are not unique, so
 //! tests compare invariants (reconstruction, orthogonality, sorted spectra), not raw factors.
 
+// The reference algorithms are written in the textbook's index notation (`a[i][j]`), which is
+// what makes them easy to check against the literature; iterator rewrites would hide it.
+#![allow(clippy::needless_range_loop)]
+
 use crate::dense::Dense;
 use crate::error::InterpError;
 use kiln_ir::{C128, IrError, LinalgOp, Scalar, qr_layout, svd_layout};
@@ -199,7 +203,11 @@ impl Lu {
     }
 
     fn parity(&self) -> C128 {
-        if self.swaps % 2 == 0 { ONE } else { -ONE }
+        if self.swaps.is_multiple_of(2) {
+            ONE
+        } else {
+            -ONE
+        }
     }
 
     fn det(&self) -> C128 {
