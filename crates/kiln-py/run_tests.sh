@@ -20,7 +20,7 @@ if [ ! -x "$venv/bin/python" ]; then
   "$python" -m venv "$venv"
 fi
 "$venv/bin/python" -m pip install --quiet --upgrade pip
-"$venv/bin/python" -m pip install --quiet "maturin>=1.16,<2" "numpy>=2.1" "pytest>=8" "hypothesis>=6" "array-api-compat>=1.11" "mypy>=1.10" "scipy>=1.14"
+"$venv/bin/python" -m pip install --quiet "maturin>=1.16,<2" "numpy>=2.1" "pytest>=8" "hypothesis>=6" "array-api-compat>=1.11" "mypy>=1.10" "scipy>=1.14" "scikit-learn>=1.6"
 
 echo "== pip install $here (cargo profile $profile)"
 start=$(date +%s)

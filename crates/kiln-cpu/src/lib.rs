@@ -4,7 +4,7 @@
 //! - [`codegen`]: lowers one `Kernel` to cranelift functions (scalar and 128-bit SIMD loops);
 //! - [`jit`]: compiles them in a JIT module; [`helpers`]: the Rust functions generated code calls;
 //! - [`exec`]: runs a `Schedule` step by step, splitting kernels over a rayon pool;
-//! - [`library`]: matrix products (gemm) and scans; [`combine`]: merging split reductions.
+//! - [`library`]: matrix products (faer) and scans; [`combine`]: merging split reductions.
 //!
 //! Architecture invariant: this crate never sees the array graph, only kernels and schedules;
 //! a compiled kernel depends only on `Kernel::canonical_text()`, never on sizes or strides.
@@ -20,6 +20,7 @@ pub mod helpers;
 mod jit;
 mod libops;
 pub mod library;
+mod linalg;
 mod loader;
 pub mod objcode;
 

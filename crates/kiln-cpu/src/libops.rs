@@ -116,6 +116,9 @@ pub(crate) fn run(op: LibOp, args: &[Arg<'_>], out: &mut Storage) -> Result<(), 
         LibOp::ArgSort { axis, descending } => {
             by_dtype!(dtype, sort(args[0], axis, descending, true, out))
         }
+        LibOp::Linalg(l) => Err(CpuError::Internal(format!(
+            "{l} is served by the linalg module, not libops"
+        ))),
         LibOp::SearchSorted { right } => {
             by_dtype!(dtype, search_sorted(args[0], args[1], right, out))
         }

@@ -1,4 +1,4 @@
-//! Library steps: batched matrix products (the `gemm` crate for float and complex dtypes, a
+//! Library steps: batched matrix products (faer's matmul for float and complex dtypes, a
 //! wrapping triple loop for integers) and inclusive scans along one axis; data-movement ops are
 //! in `libops`.
 //!
@@ -83,7 +83,10 @@ pub fn run(
                 .iter()
                 .map(|o| Ok((read_buffer(o.buffer, inputs, temps)?, o)))
                 .collect::<Result<Vec<_>, CpuError>>()?;
-            crate::libops::run(*op, &args, &mut storage)?;
+            match op {
+                kiln_ir::LibOp::Linalg(l) => crate::linalg::run(backend, *l, &args, &mut storage)?,
+                _ => crate::libops::run(*op, &args, &mut storage)?,
+            }
         }
     }
     Ok((out, storage))
@@ -161,7 +164,7 @@ fn matmul(
     }
 }
 
-fn gemm_batched<T: Num>(
+fn gemm_batched<T: Num + crate::linalg::Field>(
     backend: &CpuBackend,
     d: &MatDims,
     a: (&Storage, &Operand),
@@ -176,53 +179,41 @@ fn gemm_batched<T: Num>(
     let (a_rs, a_cs) = (a.1.view.strides[r - 2], a.1.view.strides[r - 1]);
     let (b_rs, b_cs) = (b.1.view.strides[r - 2], b.1.view.strides[r - 1]);
     let threads = backend.threads();
-    let parallelism = if threads > 1 && m * n * k >= 48 * 48 * 48 {
-        gemm::Parallelism::Rayon(threads)
-    } else {
-        gemm::Parallelism::None
-    };
     // Addresses travel into the pool as integers: raw pointers are not `Sync`.
     let out_addr = out.as_mut_ptr() as usize;
     let (a_addr, b_addr) = (a.0.as_ptr() as usize, b.0.as_ptr() as usize);
+    let size = std::mem::size_of::<T>();
     backend.pool().install(|| {
-        let out_ptr = out_addr as *mut T;
-        let (a_ptr, b_ptr) = (a_addr as *const T, b_addr as *const T);
         for (bn, bi) in IndexIter::new(&d.batch).enumerate() {
             let (ao, bo) = (batch_offset(a.1, &bi), batch_offset(b.1, &bi));
+            let lhs = crate::linalg::StridedMat {
+                addr: a_addr.wrapping_add_signed(ao * size as isize),
+                rs: a_rs,
+                cs: a_cs,
+            };
+            let rhs = crate::linalg::StridedMat {
+                addr: b_addr.wrapping_add_signed(bo * size as isize),
+                rs: b_rs,
+                cs: b_cs,
+            };
             // SAFETY: `Schedule::verify` checked that both operand views fit their storages,
-            // so every element `offset + i*rs + j*cs` gemm reads (i < m or k, j < k or n) is in
-            // bounds; the destination is the exclusively owned `out` of batch*m*n elements,
-            // written at row-major offsets bn*m*n + i*n + j.
+            // so every element `offset + i*rs + j*cs` the product reads (i < m or k, j < k or n)
+            // is in bounds; the destination is the exclusively owned `out` of batch*m*n
+            // elements, written at row-major offsets bn*m*n + i*n + j.
             unsafe {
-                gemm::gemm::<T>(
+                crate::linalg::faer_matmul::<T>(
                     m,
                     n,
                     k,
-                    out_ptr.add(bn * m * n),
-                    1,
-                    n as isize,
-                    false,
-                    a_ptr.offset(ao),
-                    a_cs,
-                    a_rs,
-                    b_ptr.offset(bo),
-                    b_cs,
-                    b_rs,
-                    T::zero(),
-                    one::<T>(),
-                    false,
-                    false,
-                    false,
-                    parallelism,
+                    out_addr + bn * m * n * size,
+                    lhs,
+                    rhs,
+                    threads,
                 )
             };
         }
     });
     Ok(())
-}
-
-fn one<T: Num>() -> T {
-    T::from_scalar(kiln_ir::Scalar::one(T::DTYPE))
 }
 
 fn int_matmul<T: Num>(

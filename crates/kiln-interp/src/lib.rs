@@ -17,6 +17,7 @@ mod fft;
 mod kernel_exec;
 mod libops;
 mod library;
+mod linalg;
 mod program_exec;
 pub mod scalar_ops;
 mod schedule_exec;

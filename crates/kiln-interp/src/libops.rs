@@ -35,6 +35,7 @@ pub(crate) fn run(op: LibOp, args: &[&Dense]) -> Result<Dense, InterpError> {
                 .map(|src| Scalar::I64(((src / stride) % x.shape.0[axis]) as i64))
                 .collect()
         }
+        LibOp::Linalg(l) => return crate::linalg::run(l, args),
         LibOp::SearchSorted { right } => {
             let (sorted, values) = (args[0], args[1]);
             values

@@ -14,6 +14,7 @@ pub mod error;
 pub mod fftop;
 pub mod kernel;
 pub mod libop;
+pub mod linalgop;
 pub mod op;
 pub mod program;
 pub mod scalar;
@@ -29,6 +30,7 @@ pub use kernel::{
     Store, Value, ValueId,
 };
 pub use libop::{LibOp, complex_order, float_order, normalise_index, sort_order};
+pub use linalgop::{LinalgOp, qr_layout, svd_layout};
 pub use op::{BinaryOp, Op, OpClass, ReduceOp, ScanOp, SliceAxis, TypeInfo, UnaryOp, infer};
 pub use program::{Node, NodeId, Program};
 pub use scalar::{C64, C128, Scalar};

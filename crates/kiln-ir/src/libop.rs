@@ -12,6 +12,7 @@
 use crate::dtype::DType;
 use crate::error::IrError;
 use crate::fftop::FftOp;
+use crate::linalgop::LinalgOp;
 use crate::op::TypeInfo;
 use crate::scalar::Scalar;
 use crate::shape::Shape;
@@ -39,6 +40,8 @@ pub enum LibOp {
     SearchSorted { right: bool },
     /// A discrete Fourier transform along one axis (`crate::fftop`).
     Fft(FftOp),
+    /// A matrix factorisation of the `linalg` extension (see `linalgop`).
+    Linalg(LinalgOp),
 }
 
 impl LibOp {
@@ -47,6 +50,7 @@ impl LibOp {
             LibOp::Concat { n, .. } => n,
             LibOp::Take { .. } | LibOp::TakeAlongAxis { .. } | LibOp::SearchSorted { .. } => 2,
             LibOp::Sort { .. } | LibOp::ArgSort { .. } | LibOp::Fft(_) => 1,
+            LibOp::Linalg(l) => l.arity(),
         }
     }
 }
@@ -66,6 +70,7 @@ impl fmt::Display for LibOp {
                 write!(f, "searchsorted[{}]", if right { "right" } else { "left" })
             }
             LibOp::Fft(op) => write!(f, "{op}"),
+            LibOp::Linalg(l) => write!(f, "{l}"),
         }
     }
 }
@@ -75,6 +80,9 @@ impl std::str::FromStr for LibOp {
 
     /// Parses the `Display` form.
     fn from_str(s: &str) -> Result<Self, String> {
+        if s.starts_with("linalg.") {
+            return s.parse().map(LibOp::Linalg);
+        }
         let bad = || format!("not a library op: `{s}`");
         let (name, rest) = s.split_once('[').ok_or_else(bad)?;
         let args: Vec<&str> = rest.strip_suffix(']').ok_or_else(bad)?.split(',').collect();
@@ -197,6 +205,7 @@ pub(crate) fn infer_lib(op: LibOp, operands: &[(DType, &Shape)]) -> Result<TypeI
     let out = |dtype, shape: Shape| Ok(TypeInfo { dtype, shape });
     match op {
         LibOp::Fft(fft) => crate::fftop::infer_fft(fft, operands[0]),
+        LibOp::Linalg(l) => crate::linalgop::infer_linalg(l, operands),
         LibOp::Concat { axis, n } => {
             let (dtype, first) = *operands.first().ok_or_else(|| {
                 IrError::InvalidArgument("concat needs at least one array".into())
@@ -307,6 +316,8 @@ mod tests {
                 axis: 2,
                 n: 9,
             }),
+            LibOp::Linalg(LinalgOp::Qr { complete: false }),
+            LibOp::Linalg(LinalgOp::Det),
         ] {
             assert_eq!(op.to_string().parse::<LibOp>(), Ok(op));
         }

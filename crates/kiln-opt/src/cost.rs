@@ -70,6 +70,17 @@ pub fn own_cost(node: &ArrayLang, out: &ClassData, operands: &[&ArrayInfo]) -> f
             let input: f64 = operands.iter().map(|a| bytes(a)).sum();
             1.0 + 2.0 * input + n * complex
         }
+        ArrayLang::Lib(kiln_ir::LibOp::Linalg(_), _) => {
+            // Factorisations are cubic: about `m * n * min(m, n)` flops per matrix.
+            let input: f64 = operands.iter().map(|a| bytes(a)).sum();
+            let work: f64 = operands
+                .first()
+                .map(|a| {
+                    a.shape.numel() as f64 * a.shape.dims().last().copied().unwrap_or(1) as f64
+                })
+                .unwrap_or(0.0);
+            1.0 + 2.0 * input + bytes(out) + work * complex
+        }
         ArrayLang::Lib(..) => {
             // A pass over every operand and the result, plus a log factor for sorts.
             let input: f64 = operands.iter().map(|a| bytes(a)).sum();

@@ -16,6 +16,7 @@ mod elementwise;
 mod error;
 mod fft;
 mod gather;
+mod linalg_ext;
 mod manipulation;
 mod pipeline;
 mod reduction;
@@ -28,6 +29,7 @@ fn _kiln(m: &Bound<'_, PyModule>) -> PyResult<()> {
     elementwise::register(m)?;
     manipulation::register(m)?;
     gather::register(m)?;
+    linalg_ext::register(m)?;
     reduction::register(m)?;
     creation::register(m)?;
     pipeline::register(m)?;

@@ -6,8 +6,12 @@ modest; set KILN_HYPOTHESIS_PROFILE=thorough for a longer run.
 
 import os
 
-import numpy as np
-from hypothesis import HealthCheck, settings
+# SciPy (and so scikit-learn) reads this once, when first imported: set it before any test
+# module imports them, so their array-API dispatch accepts kiln arrays.
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
+
+import numpy as np  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
 
 settings.register_profile(
     "default",

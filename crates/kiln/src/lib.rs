@@ -14,11 +14,14 @@
 //! ```
 //!
 //! Module map: `graph` (lazy nodes), `operand` (promotion and broadcasting), `creation`,
-//! `elementwise`, `ops` (operators), `manipulation` (views), `reduction`, `linalg`, `readback`,
-//! the public `fft` extension, and `pipeline` (the one function where the stage order is written).
+//! `elementwise`, `ops` (operators), `manipulation` (views), `reduction`, `linalg` (the public
+//! `linalg` extension: products here, factorisations in `decompositions`, norms and derived
+//! functions in `norms`), `readback`, the public `fft` extension,
+//! and `pipeline` (the one function where the stage order is written).
 
 mod cache;
 mod creation;
+mod decompositions;
 mod device;
 mod elementwise;
 mod error;
@@ -26,8 +29,9 @@ pub mod fft;
 mod graph;
 mod indexing;
 mod join;
-mod linalg;
+pub mod linalg;
 mod manipulation;
+mod norms;
 mod operand;
 mod ops;
 mod pipeline;

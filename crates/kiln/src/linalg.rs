@@ -1,4 +1,6 @@
-//! Matrix products: `matmul` (an opaque library step), `tensordot` and `vecdot`.
+//! Matrix products: `matmul` (an opaque library step), `tensordot` and `vecdot`; as the public
+//! module `kiln::linalg`, also the whole Array API `linalg` extension (re-exported from
+//! `decompositions` and `norms`).
 //!
 //! Invariant: graph `MatMul` nodes always see equal-rank (>= 2) operands with equal batch
 //! dimensions and one dtype; Array API 1-D promotion and batch broadcasting happen here.
@@ -10,6 +12,19 @@ use crate::error::{KilnError, Result, invalid};
 use crate::graph::Array;
 use crate::manipulation::normalize_axis;
 use crate::operand::{Operand, cast};
+
+pub use crate::decompositions::{
+    Eigh, Qr, Slogdet, Svd, cholesky, det, eigh, eigvalsh, inv, matrix_rank, pinv, qr, slogdet,
+    solve, svd, svdvals,
+};
+pub use crate::norms::{
+    MatrixOrd, cross, diagonal, matrix_norm, matrix_power, outer, trace, vector_norm,
+};
+
+/// `x` with its last two axes swapped (the `linalg` spelling of `Array::matrix_transpose`).
+pub fn matrix_transpose(x: &Array) -> Result<Array> {
+    x.matrix_transpose()
+}
 
 /// Matrix product with Array API semantics (1-D operands are promoted then squeezed; batch
 /// dimensions broadcast).

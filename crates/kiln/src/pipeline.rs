@@ -220,6 +220,10 @@ fn collect(arrays: &[&Array]) -> Result<Collected> {
     program.nodes.reserve(64);
     let mut ids: HashMap<u64, NodeId, FxBuild> = HashMap::with_capacity_and_hasher(64, FxBuild);
     let mut pending = Vec::new();
+    // Pending factorisations (linalg library nodes) are realized too: their results are packed
+    // and read through several lazy slices (eigenvalues and eigenvectors, U, S and Vh), which a
+    // later evaluation must not recompute.
+    let mut factorisations: Vec<Array> = Vec::new();
     for root in arrays {
         let mut stack: Vec<(Array, bool)> = vec![((*root).clone(), false)];
         while let Some((a, expanded)) = stack.pop() {
@@ -249,6 +253,9 @@ fn collect(arrays: &[&Array]) -> Result<Collected> {
                             ))
                         })?);
                         ids.insert(a.0.id, id);
+                        if matches!(op, kiln_ir::Op::Lib(kiln_ir::LibOp::Linalg(_))) {
+                            factorisations.push(a.clone());
+                        }
                     } else {
                         // Inputs are pushed while the lock is held (cloning handles, not the
                         // vector): taking no other lock meanwhile, this cannot deadlock.
@@ -265,6 +272,12 @@ fn collect(arrays: &[&Array]) -> Result<Collected> {
         if !root.is_realized() && !pending.iter().any(|p: &Array| p.0.id == root.0.id) {
             program.outputs.push(ids[&root.0.id]);
             pending.push((*root).clone());
+        }
+    }
+    for f in factorisations {
+        if !pending.iter().any(|p: &Array| p.0.id == f.0.id) {
+            program.outputs.push(ids[&f.0.id]);
+            pending.push(f);
         }
     }
     Ok(Collected { program, pending })
@@ -488,7 +501,12 @@ pub fn reference(arrays: &[&Array]) -> Result<Vec<Realized>> {
     for a in arrays {
         match a.realized() {
             Some(r) => results.push(r),
-            None => results.extend(kiln_interp::run_program(&collect(&[a])?.program)?),
+            // The first output is `a`'s (factorisations it reads may follow).
+            None => results.extend(
+                kiln_interp::run_program(&collect(&[a])?.program)?
+                    .into_iter()
+                    .take(1),
+            ),
         }
     }
     Ok(results)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math as _math
 
-from . import _kiln, fft
+from . import _kiln, fft, linalg
 from ._array import Array
 from ._creation import *  # noqa: F403
 from ._creation import __all__ as _creation_all
