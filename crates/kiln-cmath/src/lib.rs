@@ -48,7 +48,9 @@ pub fn expm1(z: C128) -> C128 {
     }
     if z.im == 0.0 {
         // Exact imaginary zero: keep its sign (exp(re) * sin(±0) = ±0) and avoid 2*sin^2 noise.
-        return C128::new(z.re.exp_m1(), z.im);
+        // `expm1(±0 + 0j) = 0 + 0j` (the standard's +0 real part, where `expm1(-0.0)` is -0).
+        let re = if z.re == 0.0 { 0.0 } else { z.re.exp_m1() };
+        return C128::new(re, z.im);
     }
     let half = (z.im / 2.0).sin();
     C128::new(

@@ -151,7 +151,7 @@ def matrix_power(x: Array, n: int, /) -> Array:
     return _wrap(_kiln.linalg_matrix_power(x._raw, _integer(n, "n")))
 
 
-def _rtol(rtol: float | Array | None) -> object:
+def _rtol(rtol: float | Array | None) -> _kiln.RawArray | float | None:
     if rtol is None or isinstance(rtol, Array):
         return None if rtol is None else rtol._raw
     if isinstance(rtol, bool) or not isinstance(rtol, (int, float)):
