@@ -45,6 +45,24 @@ fn large_concat_and_take_use_every_block() -> R {
             assert_eq!(got[r * (cols + 7) + c], want, "row {r} col {c}");
         }
     }
+    // A roll along the last axis concatenates two strided slices, read in place row by row.
+    let rolled = i64s(&a.roll(&[7], Some(&[1]))?);
+    for r in 0..rows {
+        for c in 0..cols {
+            let src = (c + cols - 7) % cols;
+            assert_eq!(
+                rolled[r * cols + c],
+                (r * cols + src) as i64,
+                "roll row {r} col {c}"
+            );
+        }
+    }
+    // Rows of a reversed (negative-stride) outer axis are still dense runs.
+    let flipped = kiln::concat(&[a.flip(Some(&[0]))?, a.clone()], Some(1))?;
+    let got = i64s(&flipped);
+    assert_eq!(got[0], ((rows - 1) * cols) as i64);
+    assert_eq!(got[2 * cols], ((rows - 2) * cols) as i64);
+    assert_eq!(got[2 * cols + cols], cols as i64);
     let tall = kiln::concat(&[a.reshape(&[-1])?, iota(&[70_001])], Some(0))?;
     let got = i64s(&tall);
     assert_eq!(got.len(), rows * cols + 70_001);

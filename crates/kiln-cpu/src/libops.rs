@@ -263,33 +263,92 @@ fn concat<T: Element>(
     let (outer, total, inner) = split(shape, axis);
     let mut at = 0;
     for &arg in args {
-        let part = row_major::<T>(arg)?;
         let ext = arg.1.view.shape.dims()[axis];
         let run = ext * inner;
-        if outer == 1 {
-            let dst = at * inner;
-            par_copy(
-                o.get_mut(dst..dst + run).ok_or_else(oob)?,
-                part.get(..run).ok_or_else(oob)?,
-            )?;
+        if let Some((data, starts)) = dense_rows::<T>(arg, axis)? {
+            // Read in place: each row of the operand is one contiguous run of its storage.
+            copy_rows(o, data, &starts, total * inner, at * inner, run)?;
         } else {
-            // Rows of the output interleave the operands: one task per block of rows.
-            let rows_per_task = (BLOCK / run.max(1)).max(1);
-            o.par_chunks_mut(total * inner * rows_per_task)
-                .enumerate()
-                .try_for_each(|(task, rows)| -> Result<(), CpuError> {
-                    for (k, row) in rows.chunks_mut(total * inner).enumerate() {
-                        let r = task * rows_per_task + k;
-                        row.get_mut(at * inner..at * inner + run)
-                            .ok_or_else(oob)?
-                            .copy_from_slice(part.get(r * run..(r + 1) * run).ok_or_else(oob)?);
-                    }
-                    Ok(())
-                })?;
+            let part = row_major::<T>(arg)?;
+            let starts: Vec<usize> = (0..outer).map(|r| r * run).collect();
+            copy_rows(o, &part, &starts, total * inner, at * inner, run)?;
         }
         at += ext;
     }
     Ok(())
+}
+
+/// An operand's storage and the offset where each of its rows starts.
+type DenseRows<'a, T> = (&'a [T], Vec<usize>);
+
+/// The operand's storage and the start of each of its `outer` rows (the product of the
+/// dimensions before `axis`) when every row is one contiguous run of storage (the dimensions
+/// from `axis` on are dense, as in a slice of a row-major array); `None` otherwise.
+fn dense_rows<'a, T: Element>(
+    arg: Arg<'a>,
+    axis: usize,
+) -> Result<Option<DenseRows<'a, T>>, CpuError> {
+    let (storage, operand) = arg;
+    let view = &operand.view;
+    let dims = view.shape.dims();
+    let mut expect: isize = 1;
+    for d in (axis..dims.len()).rev() {
+        if dims[d] > 1 && view.strides[d] != expect {
+            return Ok(None);
+        }
+        expect *= dims[d] as isize;
+    }
+    let outer: usize = dims[..axis].iter().product();
+    let mut starts = Vec::with_capacity(outer);
+    let mut index = vec![0usize; axis];
+    for _ in 0..outer {
+        let offset = view.offset as isize
+            + index
+                .iter()
+                .zip(&view.strides)
+                .map(|(&i, &s)| i as isize * s)
+                .sum::<isize>();
+        starts.push(usize::try_from(offset).map_err(|_| oob())?);
+        for d in (0..axis).rev() {
+            index[d] += 1;
+            if index[d] < dims[d] {
+                break;
+            }
+            index[d] = 0;
+        }
+    }
+    let data = storage.as_slice::<T>().ok_or_else(missing)?;
+    Ok(Some((data, starts)))
+}
+
+/// Copies run `r` of `src` (`run` elements from `starts[r]`) to offset `at` of output row `r`
+/// (rows of `row_len` elements), over rayon tasks of about `BLOCK` elements.
+fn copy_rows<T: Element>(
+    o: &mut [T],
+    src: &[T],
+    starts: &[usize],
+    row_len: usize,
+    at: usize,
+    run: usize,
+) -> Result<(), CpuError> {
+    if run == 0 {
+        return Ok(());
+    }
+    if let [start] = starts {
+        let dst = o.get_mut(at..at + run).ok_or_else(oob)?;
+        return par_copy(dst, src.get(*start..*start + run).ok_or_else(oob)?);
+    }
+    let rows_per_task = (BLOCK / run).max(1);
+    o.par_chunks_mut(row_len * rows_per_task)
+        .zip(starts.par_chunks(rows_per_task))
+        .try_for_each(|(rows, task_starts)| -> Result<(), CpuError> {
+            for (row, &start) in rows.chunks_mut(row_len).zip(task_starts) {
+                row.get_mut(at..at + run)
+                    .ok_or_else(oob)?
+                    .copy_from_slice(src.get(start..start + run).ok_or_else(oob)?);
+            }
+            Ok(())
+        })
 }
 
 fn take<T: Element>(
