@@ -266,6 +266,17 @@ fn unique_groups_values_with_nan_distinct() -> R {
     let um = kiln::remainder(&m, 2i64)?.unique_all()?;
     assert_eq!(um.inverse_indices.shape(), &[2, 2]);
     assert_eq!(i64s(&um.values), vec![0, 1]);
+    // The values-only path (a sort) agrees with unique_all's values, also on empty and 1-element.
+    let vo = x.unique_values()?.to_vec::<f64>()?;
+    assert_eq!(vo.len(), 5);
+    assert_eq!(&vo[..3], &[0.0, 1.0, 2.0]);
+    assert!(vo[3].is_nan() && vo[4].is_nan());
+    assert_eq!(iota(&[0]).unique_values()?.shape(), &[0]);
+    assert_eq!(i64s(&iota(&[1]).unique_values()?), vec![0]);
+    assert_eq!(
+        i64s(&kiln::remainder(&m, 2i64)?.unique_values()?),
+        vec![0, 1]
+    );
     Ok(())
 }
 

@@ -127,6 +127,13 @@ fn unique_all(py: Python<'_>, x: &RawArray) -> PyResult<(RawArray, RawArray, Raw
     ))
 }
 
+/// The distinct values only (a sort, no argsort).
+#[pyfunction]
+fn unique_values(py: Python<'_>, x: &RawArray) -> PyResult<RawArray> {
+    let x = x.0.clone();
+    Ok(RawArray(run(py, move || x.unique_values())?))
+}
+
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(concat, m)?)?;
     m.add_function(wrap_pyfunction!(stack, m)?)?;
@@ -139,5 +146,6 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(argsort, m)?)?;
     m.add_function(wrap_pyfunction!(searchsorted, m)?)?;
     m.add_function(wrap_pyfunction!(unique_all, m)?)?;
+    m.add_function(wrap_pyfunction!(unique_values, m)?)?;
     Ok(())
 }

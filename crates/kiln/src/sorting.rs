@@ -69,22 +69,7 @@ impl Array {
         let len = flat.shape()[0];
         let order = flat.argsort(0, false)?;
         let sorted = flat.take(&order, Some(0))?;
-        let differs = if len > 1 {
-            let head = sorted.slice(&[Idx::Range {
-                start: Some(1),
-                stop: None,
-                step: 1,
-            }])?;
-            let prev = sorted.slice(&[Idx::Range {
-                start: Some(0),
-                stop: Some(len as i64 - 1),
-                step: 1,
-            }])?;
-            Some(crate::elementwise::not_equal(&head, &prev)?)
-        } else {
-            None
-        };
-        // `sorted` is a library step's output (materialised anyway): keep it for `values`.
+        let differs = neighbours_differ(&sorted, len)?;
         let mut wanted = vec![&order, &sorted];
         wanted.extend(differs.as_ref());
         crate::pipeline::eval(&wanted)?;
@@ -125,8 +110,51 @@ impl Array {
 
     /// The distinct values, flattened and ascending. Evaluates `self`.
     pub fn unique_values(&self) -> Result<Array> {
-        Ok(self.unique_all()?.values)
+        // Values only: a sort (no argsort), the same `!=` flags, and a lazy gather of the
+        // first element of each run.
+        let flat = self.reshape(&[-1])?;
+        let len = flat.shape()[0];
+        let sorted = flat.sort(0, false)?;
+        let differs = neighbours_differ(&sorted, len)?;
+        let mut wanted = vec![&sorted];
+        wanted.extend(differs.as_ref());
+        crate::pipeline::eval(&wanted)?;
+        let differs = differs.map(|d| d.to_vec::<bool>()).transpose()?;
+        let mut starts: Vec<i64> = Vec::new();
+        if len > 0 {
+            starts.push(0);
+        }
+        if let Some(d) = differs {
+            starts.extend(
+                d.iter()
+                    .enumerate()
+                    .filter(|(_, new)| **new)
+                    .map(|(i, _)| i as i64 + 1),
+            );
+        }
+        let n = starts.len();
+        sorted.take(&Array::from_vec(starts, &[n])?, Some(0))
     }
+}
+
+/// `sorted[1:] != sorted[:-1]` (lazy; `None` for fewer than two elements): true where a run
+/// of equal values starts. `-0.0` equals `0.0`, and NaN differs from everything, so each NaN
+/// is its own run, as the standard's `unique_*` say.
+fn neighbours_differ(sorted: &Array, len: usize) -> Result<Option<Array>> {
+    if len < 2 {
+        return Ok(None);
+    }
+    let head = sorted.slice(&[Idx::Range {
+        start: Some(1),
+        stop: None,
+        step: 1,
+    }])?;
+    let prev = sorted.slice(&[Idx::Range {
+        start: Some(0),
+        stop: Some(len as i64 - 1),
+        step: 1,
+    }])?;
+    Ok(Some(crate::elementwise::not_equal(&head, &prev)?))
 }
 
 /// For each of `values`, where it would be inserted into the 1-D ascending `sorted` (after

@@ -228,6 +228,9 @@ def searchsorted(
 def unique_all(x: RawArray) -> tuple[RawArray, RawArray, RawArray, RawArray]:
     """``(values, indices, inverse_indices, counts)`` (evaluates x)."""
 
+def unique_values(x: RawArray) -> RawArray:
+    """The distinct values, ascending (evaluates x; a sort, no argsort)."""
+
 # ---- reductions and scans (``axes=None``: all axes) -----------------------------------------
 
 def sum(

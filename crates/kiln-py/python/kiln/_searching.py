@@ -149,7 +149,8 @@ def unique_inverse(x: Array, /) -> UniqueInverseResult:
 
 def unique_values(x: Array, /) -> Array:
     """The distinct values of ``x`` (flattened, ascending; every NaN distinct). Evaluates ``x``."""
-    return unique_all(x).values
+    _check_array(x, "unique_values")
+    return _wrap(_kiln.unique_values(x._raw))
 
 
 def isin(
