@@ -14,37 +14,18 @@ fn unsupported(op: &str, d: DType) -> CudaError {
     CudaError::Unsupported(format!("{op} on {d}"))
 }
 
-/// The C math function of a float op (`sinf` / `sin`), or `None` for non-math ops.
+/// The C math function of a float op (`sinf` / `sin`), or `None` for non-math ops: the IR's op
+/// name, which is the C name for every transcendental and for floor/ceil/trunc.
 fn math_name(op: UnaryOp) -> Option<&'static str> {
     use UnaryOp::*;
-    Some(match op {
-        Sqrt => "sqrt",
-        Exp => "exp",
-        Expm1 => "expm1",
-        Log => "log",
-        Log1p => "log1p",
-        Log2 => "log2",
-        Log10 => "log10",
-        Sin => "sin",
-        Cos => "cos",
-        Tan => "tan",
-        Asin => "asin",
-        Acos => "acos",
-        Atan => "atan",
-        Sinh => "sinh",
-        Cosh => "cosh",
-        Tanh => "tanh",
-        Asinh => "asinh",
-        Acosh => "acosh",
-        Atanh => "atanh",
-        Floor => "floor",
-        Ceil => "ceil",
-        Trunc => "trunc",
+    match op {
         // rint rounds half to even in the default rounding mode.
-        Round => "rint",
-        Abs => "fabs",
-        _ => return None,
-    })
+        Round => Some("rint"),
+        Abs => Some("fabs"),
+        Floor | Ceil | Trunc => Some(op.name()),
+        _ if op.needs_float() => Some(op.name()),
+        _ => None,
+    }
 }
 
 /// Expression of `op(x)` where `x` has dtype `d`.
