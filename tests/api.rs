@@ -244,6 +244,35 @@ fn linear_algebra() -> R {
     Ok(())
 }
 
+/// A float product's output may be a pooled allocation still holding a dropped array's bytes
+/// (it overwrites every element); a `k = 0` product must still come out as zeros.
+#[test]
+fn matmul_outputs_reused_from_the_pool_are_fully_written() -> R {
+    let (m, k, n) = (512, 3, 512); // 1 MiB f32 outputs: large enough to be pooled
+    let a: Vec<f32> = (0..m * k).map(|i| (i % 7) as f32 - 3.0).collect();
+    let b: Vec<f32> = (0..k * n).map(|i| (i % 5) as f32 - 2.0).collect();
+    let want: Vec<f32> = (0..m * n)
+        .map(|ij| (0..k).map(|p| a[ij / n * k + p] * b[p * n + ij % n]).sum())
+        .collect();
+    let (ka, kb) = (Array::from_vec(a, &[m, k])?, Array::from_vec(b, &[k, n])?);
+    for _ in 0..3 {
+        // Garbage of the output's size is dropped into the pool before each product.
+        let garbage = (kiln::full(&[m, n], 9.0f32, None)? * 1.5)?;
+        garbage.eval()?;
+        drop(garbage);
+        assert_eq!(kiln::matmul(&ka, &kb)?.to_vec::<f32>()?, want);
+        let garbage = (kiln::full(&[m, n], 9.0f32, None)? * 1.5)?;
+        garbage.eval()?;
+        drop(garbage);
+        let empty_k = kiln::matmul(
+            &kiln::zeros(&[m, 0], DType::F32)?,
+            &kiln::zeros(&[0, n], DType::F32)?,
+        )?;
+        assert!(empty_k.to_vec::<f32>()?.iter().all(|&x| x == 0.0));
+    }
+    Ok(())
+}
+
 #[test]
 fn evaluated_nodes_become_leaves() -> R {
     let x = Array::from_vec(vec![0.5f32; 1000], &[1000])?;

@@ -30,6 +30,9 @@ MIN_REPEATS = 3 if QUICK else 7
 
 
 def median_time(fn, warmup: int = 2) -> float:
+    # Peers are timed in blocks, not in alternation: after each call OpenBLAS's worker threads
+    # spin for ~2^28 cycles (OPENBLAS_THREAD_TIMEOUT), so a kiln call right after a NumPy call
+    # runs on one core (measured: 0.59-0.63x alternating vs 0.75-0.78x in blocks, same build).
     for _ in range(warmup):
         fn()
     times: list[float] = []

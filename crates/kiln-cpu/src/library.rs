@@ -63,7 +63,11 @@ pub fn run(
             decl.dtype
         )));
     }
-    let mut storage = Storage::zeroed(dtype, decl.len)?;
+    let mut storage = if overwrites_every_element(step, dtype) {
+        Storage::for_overwrite(dtype, decl.len)?
+    } else {
+        Storage::zeroed(dtype, decl.len)?
+    };
     match step {
         LibraryStep::MatMul { a, b, .. } => {
             let sa = read_buffer(a.buffer, inputs, temps)?;
@@ -90,6 +94,19 @@ pub fn run(
         }
     }
     Ok((out, storage))
+}
+
+/// Whether the step writes every element of its output, so the output need not start zeroed
+/// (a reused pooled allocation skips the page faults of a fresh one): a float product through
+/// faer with a non-empty inner dimension (`Accum::Replace` stores every element). Integer
+/// products accumulate into zeros and `k = 0` writes nothing, so both keep zeroed storage.
+fn overwrites_every_element(step: &LibraryStep, dtype: DType) -> bool {
+    match step {
+        LibraryStep::MatMul { a, .. } => {
+            dtype.is_floating() && a.view.shape.dims().last().is_some_and(|&k| k > 0)
+        }
+        _ => false,
+    }
 }
 
 struct MatDims {
