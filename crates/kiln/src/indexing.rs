@@ -134,26 +134,8 @@ impl Array {
                 constant(Scalar::zero(self.dtype()), &Shape::scalar())?,
             )?
         };
-        let flags = mask.to_vec::<bool>()?;
-        let dims = self.shape().to_vec();
-        let count = flags.iter().filter(|&&f| f).count();
-        let mut coords: Vec<Vec<i64>> = vec![Vec::with_capacity(count); dims.len()];
-        let mut ix = vec![0usize; dims.len()];
-        for &f in &flags {
-            if f {
-                for (c, &i) in coords.iter_mut().zip(&ix) {
-                    c.push(i as i64);
-                }
-            }
-            // Row-major increment.
-            for d in (0..dims.len()).rev() {
-                ix[d] += 1;
-                if ix[d] < dims[d] {
-                    break;
-                }
-                ix[d] = 0;
-            }
-        }
+        let coords = crate::nonzero::coordinates(&mask.data()?);
+        let count = coords.first().map_or(0, Vec::len);
         coords
             .into_iter()
             .map(|c| Array::from_vec(c, &[count]))

@@ -31,6 +31,7 @@ mod indexing;
 mod join;
 pub mod linalg;
 mod manipulation;
+mod nonzero;
 mod norms;
 mod operand;
 mod ops;
