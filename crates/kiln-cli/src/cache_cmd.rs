@@ -69,7 +69,8 @@ pub fn run(m: &ArgMatches) -> Result<(), String> {
                 println!(
                     "{}  {:>9}  {:>7}s ago  {kind:<22} {name}",
                     e.key,
-                    human(e.bytes)
+                    human(e.bytes),
+                    age
                 );
             }
         }

@@ -32,7 +32,7 @@ fn call(what: &str) -> impl Fn(cudarc::driver::DriverError) -> CudaError + '_ {
 
 /// The architecture to compile for on a device of compute capability `cc`: a CUBIN (`sm_XY`,
 /// no driver JIT when loading) when this NVRTC supports the architecture, else PTX.
-fn device_arch(cc: (i32, i32)) -> Result<CudaArch, CudaError> {
+pub fn device_arch(cc: (i32, i32)) -> Result<CudaArch, CudaError> {
     let real = CudaArch::real_for(cc)?;
     if nvrtc::supported_archs()?.contains(&real.number) {
         Ok(real)
