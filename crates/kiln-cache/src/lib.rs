@@ -5,6 +5,7 @@
 //! - [`key`]: what a key hashes (format, kiln and compiler versions, target, kernel text);
 //! - [`entry`]: the checksummed byte layout of one entry;
 //! - [`store`]: the directory of entries (atomic writes, trust checks, LRU size bound);
+//! - [`kind`]: the label tag that tells CUDA modules from CPU code;
 //! - [`bundle`]: record files and bundles for ahead-of-time deployment;
 //! - [`config`]: the environment variables.
 //!
@@ -16,6 +17,7 @@ pub mod config;
 pub mod entry;
 pub mod error;
 pub mod key;
+pub mod kind;
 mod log;
 pub mod store;
 pub mod trust;
@@ -23,5 +25,6 @@ pub mod trust;
 pub use config::CacheConfig;
 pub use error::{CacheError, Result};
 pub use key::{Key, Target};
+pub use kind::EntryKind;
 pub use log::warn;
 pub use store::{DiskCache, DiskStats, EntryInfo};

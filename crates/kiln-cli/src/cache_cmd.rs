@@ -1,11 +1,13 @@
-//! `kiln cache ...`: the disk cache's entries, listed, counted, cleared, pruned, exported to
-//! and imported from bundles.
+//! `kiln cache ...`: the disk cache's entries, listed (with their kind: `cpu`, `cuda-ptx
+//! compute_90`, `cuda-cubin sm_90`), counted per kind, cleared, pruned, exported to and
+//! imported from bundles.
 //!
 //! Invariant: these commands go through `kiln_cache::DiskCache`, so they obey the same trust
 //! checks as the library (a foreign directory is refused).
 
 use clap::ArgMatches;
-use kiln_cache::{CacheConfig, DiskCache, bundle, config::parse_size};
+use kiln_cache::{CacheConfig, DiskCache, bundle, config::parse_size, kind};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::SystemTime;
 
@@ -32,6 +34,21 @@ pub fn summary(config: &CacheConfig) -> Result<(usize, u64), String> {
     Ok((list.len(), list.iter().map(|e| e.bytes).sum()))
 }
 
+/// (entries, bytes) per kind of entry (CPU code, CUDA PTX or CUBIN per architecture), read
+/// from each entry's label; an entry that does not verify counts as `?`.
+fn by_kind(cache: &DiskCache) -> Result<BTreeMap<String, (usize, u64)>, String> {
+    let mut kinds = BTreeMap::new();
+    for e in cache.list().map_err(|e| e.to_string())? {
+        let kind = cache
+            .label(&e.key)
+            .map_or_else(|| "?".to_string(), |l| kind::parse(&l).0.to_string());
+        let slot: &mut (usize, u64) = kinds.entry(kind).or_default();
+        slot.0 += 1;
+        slot.1 += e.bytes;
+    }
+    Ok(kinds)
+}
+
 pub fn run(m: &ArgMatches) -> Result<(), String> {
     let config = CacheConfig::from_env();
     let cache = open(&config)?;
@@ -42,8 +59,19 @@ pub fn run(m: &ArgMatches) -> Result<(), String> {
                 let age = SystemTime::now()
                     .duration_since(e.modified)
                     .map_or(0, |d| d.as_secs());
-                let label = cache.label(&e.key).unwrap_or_else(|| "(unreadable)".into());
-                println!("{}  {:>9}  {:>7}s ago  {label}", e.key, human(e.bytes), age);
+                let (kind, name) = match cache.label(&e.key) {
+                    Some(label) => {
+                        let (kind, name) = kind::parse(&label);
+                        (kind.to_string(), name.to_string())
+                    }
+                    None => ("?".to_string(), "(unreadable)".to_string()),
+                };
+                println!(
+                    "{}  {:>9}  {:>7}s ago  {kind:<22} {name}",
+                    e.key,
+                    human(e.bytes),
+                    age
+                );
             }
         }
         Some(("stats", _)) => {
@@ -51,6 +79,9 @@ pub fn run(m: &ArgMatches) -> Result<(), String> {
             println!("directory: {}", cache.root().display());
             println!("entries: {n}");
             println!("size: {} ({bytes} bytes)", human(bytes));
+            for (kind, (count, bytes)) in by_kind(&cache)? {
+                println!("  {kind}: {count} entries, {}", human(bytes));
+            }
             println!(
                 "bound: {} ({} bytes)",
                 human(config.max_bytes),

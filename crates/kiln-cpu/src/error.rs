@@ -20,6 +20,15 @@ pub enum CpuError {
     /// or referring to an unknown symbol. A cache treats it as a miss.
     #[error("machine code cannot be loaded: {0}")]
     BadObjCode(String),
+    /// Machine code calls a cranelift libcall that kiln deliberately does not provide (see
+    /// `libcalls.rs`); it is not loaded.
+    #[error(
+        "machine code calls cranelift libcall {libcall}, which kiln does not provide: {reason}"
+    )]
+    UnsupportedLibcall {
+        libcall: String,
+        reason: &'static str,
+    },
     /// Strict cache mode (`KILN_CACHE_STRICT=1`): a kernel was in neither the memory nor the
     /// disk cache, and compiling at run time is forbidden.
     #[error("strict cache mode: kernel {kernel} (key {key}) is not in the cache at {dir}")]

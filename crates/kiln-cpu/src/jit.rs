@@ -45,7 +45,12 @@ pub fn compiler_version() -> String {
 }
 
 impl Jit {
-    pub fn new() -> Result<Jit, CpuError> {
+    /// A compiler for the host (`overrides` empty), or with some ISA flags overridden after
+    /// detection (e.g.
+    /// `("has_sse41", "false")`, to produce code for an older CPU of the same family; such code
+    /// calls libcalls where the host had instructions). The flags are part of
+    /// `target_fingerprint`, so such code never shares a cache key with native code.
+    pub fn with_isa_flags(overrides: &[(&str, &str)]) -> Result<Jit, CpuError> {
         let setting = |e: settings::SetError| CpuError::Module(e.to_string());
         let mut flags = settings::builder();
         flags.set("opt_level", "speed").map_err(setting)?;
@@ -63,8 +68,12 @@ impl Jit {
             .set("use_colocated_libcalls", "false")
             .map_err(setting)?;
         flags.set("is_pic", "false").map_err(setting)?;
-        let isa = cranelift_native::builder()
-            .map_err(|e| CpuError::Module(format!("host machine is not supported: {e}")))?
+        let mut isa_builder = cranelift_native::builder()
+            .map_err(|e| CpuError::Module(format!("host machine is not supported: {e}")))?;
+        for (name, value) in overrides {
+            isa_builder.set(name, value).map_err(setting)?;
+        }
+        let isa = isa_builder
             .finish(settings::Flags::new(flags))
             .map_err(|e| CpuError::Module(e.to_string()))?;
         Ok(Jit { isa, next_id: 0 })
@@ -88,6 +97,12 @@ impl Jit {
             .filter(|v| v.as_bool() == Some(true))
             .map(|v| v.name.trim_start_matches("has_").to_string())
             .collect()
+    }
+
+    /// The target ISA code is compiled for.
+    #[cfg(test)]
+    pub(crate) fn isa(&self) -> &dyn cranelift_codegen::isa::TargetIsa {
+        &*self.isa
     }
 
     pub fn triple(&self) -> String {
@@ -135,60 +150,8 @@ impl Jit {
         entries: &[Entry],
         simd: bool,
     ) -> Result<ObjCode, CpuError> {
-        let codegen_err = |detail: String| CpuError::Codegen {
-            kernel: kernel.name.clone(),
-            detail,
-        };
-        let align = self.isa.function_alignment().preferred.max(16) as usize;
-        let mut obj = ObjCode {
-            entries: Vec::new(),
-            code: Vec::new(),
-            relocs: Vec::new(),
-            vectorized: simd,
-        };
-        for (entry, func) in self.build_all(kernel, entries, simd)? {
-            let mut ctx = Context::for_function(func);
-            ctx.compile(&*self.isa, &mut ControlPlane::default())
-                .map_err(|e| codegen_err(format!("{:?}", e.inner)))?;
-            let code = ctx
-                .compiled_code()
-                .ok_or_else(|| codegen_err("no compiled code".into()))?;
-            obj.code.resize(obj.code.len().next_multiple_of(align), 0);
-            let start = obj.code.len() as u32;
-            obj.entries.push((entry, start));
-            obj.code.extend_from_slice(code.code_buffer());
-            for r in code.buffer.relocs() {
-                let kind = match r.kind {
-                    ClifReloc::Abs8 => RelocKind::Abs8,
-                    ClifReloc::Abs4 => RelocKind::Abs4,
-                    ClifReloc::X86PCRel4 | ClifReloc::X86CallPCRel4 => RelocKind::PcRel4,
-                    other => return Err(codegen_err(format!("relocation kind {other:?}"))),
-                };
-                let target = match &r.target {
-                    FinalizedRelocTarget::Func(off) => RelocTarget::Local(start + off),
-                    FinalizedRelocTarget::ExternalName(ExternalName::LibCall(lc)) => {
-                        RelocTarget::Symbol(format!("{}{lc}", crate::loader::LIBCALL_PREFIX))
-                    }
-                    FinalizedRelocTarget::ExternalName(ExternalName::User(name)) => {
-                        let user = &ctx.func.params.user_named_funcs()[*name];
-                        let h = imports::helper_of(user)
-                            .ok_or_else(|| codegen_err(format!("unknown import {user}")))?;
-                        RelocTarget::Symbol(h.symbol().to_string())
-                    }
-                    FinalizedRelocTarget::ExternalName(other) => {
-                        return Err(codegen_err(format!("external name {other:?}")));
-                    }
-                };
-                obj.relocs.push(Reloc {
-                    offset: start + r.offset,
-                    kind,
-                    target,
-                    addend: r.addend,
-                });
-            }
-        }
-        obj.validate()?;
-        Ok(obj)
+        let functions = self.build_all(kernel, entries, simd)?;
+        assemble(&*self.isa, &kernel.name, functions, simd)
     }
 
     /// Compiles `entries` of a kernel (with vector loops, or scalar ones if cranelift cannot
@@ -200,6 +163,70 @@ impl Jit {
             Err(e) => Err(e),
         }
     }
+}
+
+/// Compiles cranelift functions (one per entry point) into one relocatable image: code
+/// aligned per function, and every external reference (helper, libcall) a symbol relocation.
+pub(crate) fn assemble(
+    isa: &dyn cranelift_codegen::isa::TargetIsa,
+    kernel_name: &str,
+    functions: Vec<(Entry, Function)>,
+    simd: bool,
+) -> Result<ObjCode, CpuError> {
+    let codegen_err = |detail: String| CpuError::Codegen {
+        kernel: kernel_name.to_string(),
+        detail,
+    };
+    let align = isa.function_alignment().preferred.max(16) as usize;
+    let mut obj = ObjCode {
+        entries: Vec::new(),
+        code: Vec::new(),
+        relocs: Vec::new(),
+        vectorized: simd,
+    };
+    for (entry, func) in functions {
+        let mut ctx = Context::for_function(func);
+        ctx.compile(isa, &mut ControlPlane::default())
+            .map_err(|e| codegen_err(format!("{:?}", e.inner)))?;
+        let code = ctx
+            .compiled_code()
+            .ok_or_else(|| codegen_err("no compiled code".into()))?;
+        obj.code.resize(obj.code.len().next_multiple_of(align), 0);
+        let start = obj.code.len() as u32;
+        obj.entries.push((entry, start));
+        obj.code.extend_from_slice(code.code_buffer());
+        for r in code.buffer.relocs() {
+            let kind = match r.kind {
+                ClifReloc::Abs8 => RelocKind::Abs8,
+                ClifReloc::Abs4 => RelocKind::Abs4,
+                ClifReloc::X86PCRel4 | ClifReloc::X86CallPCRel4 => RelocKind::PcRel4,
+                other => return Err(codegen_err(format!("relocation kind {other:?}"))),
+            };
+            let target = match &r.target {
+                FinalizedRelocTarget::Func(off) => RelocTarget::Local(start + off),
+                FinalizedRelocTarget::ExternalName(ExternalName::LibCall(lc)) => {
+                    RelocTarget::Symbol(format!("{}{lc}", crate::loader::LIBCALL_PREFIX))
+                }
+                FinalizedRelocTarget::ExternalName(ExternalName::User(name)) => {
+                    let user = &ctx.func.params.user_named_funcs()[*name];
+                    let h = imports::helper_of(user)
+                        .ok_or_else(|| codegen_err(format!("unknown import {user}")))?;
+                    RelocTarget::Symbol(h.symbol().to_string())
+                }
+                FinalizedRelocTarget::ExternalName(other) => {
+                    return Err(codegen_err(format!("external name {other:?}")));
+                }
+            };
+            obj.relocs.push(Reloc {
+                offset: start + r.offset,
+                kind,
+                target,
+                addend: r.addend,
+            });
+        }
+    }
+    obj.validate()?;
+    Ok(obj)
 }
 
 /// Loads code compiled for `[Entry::Main]` and returns its entry point.

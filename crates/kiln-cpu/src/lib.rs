@@ -18,6 +18,7 @@ pub mod exec;
 mod fft;
 pub mod helpers;
 mod jit;
+mod libcalls;
 mod libops;
 pub mod library;
 mod linalg;
@@ -149,12 +150,23 @@ impl CpuBackend {
 
     /// A backend with `threads` threads and the disk cache `cache` describes.
     pub fn with_cache(threads: usize, cache: &CacheConfig) -> Result<CpuBackend, CpuError> {
+        CpuBackend::with_isa_flags(threads, cache, &[])
+    }
+
+    /// `with_cache`, compiling with some of cranelift's ISA flags overridden after host
+    /// detection (e.g. `("has_sse41", "false")`: code for an older CPU, which calls libcalls
+    /// where the host has instructions). The flags are part of the disk-cache key.
+    pub fn with_isa_flags(
+        threads: usize,
+        cache: &CacheConfig,
+        isa_flags: &[(&str, &str)],
+    ) -> Result<CpuBackend, CpuError> {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads.max(1))
             .thread_name(|i| format!("kiln-cpu-{i}"))
             .build()
             .map_err(|e| CpuError::ThreadPool(e.to_string()))?;
-        let jit = Jit::new()?;
+        let jit = Jit::with_isa_flags(isa_flags)?;
         let store = CodeStore::new(cache, &jit);
         Ok(CpuBackend {
             jit: Mutex::new(jit),

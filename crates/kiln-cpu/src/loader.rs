@@ -1,6 +1,6 @@
 //! The one loader of machine code: maps an `ObjCode` into fresh executable memory, resolving
-//! its relocations against kiln's symbol table (the helpers and the libcalls cranelift may
-//! emit). Freshly compiled kernels and kernels read from the disk cache both come through here,
+//! its relocations against kiln's symbol table (the helpers, and every libcall cranelift may
+//! emit: `libcalls.rs` resolves each or refuses it with a typed error). Freshly compiled kernels and kernels read from the disk cache both come through here,
 //! so a kernel behaves the same whichever way it arrived.
 //!
 //! Invariants: memory is never writable and executable at once (W^X: written while private
@@ -11,62 +11,29 @@
 use crate::codegen::Entry;
 use crate::error::CpuError;
 use crate::helpers::Helper;
+use crate::libcalls::{self, Resolution};
 use crate::objcode::{ObjCode, RelocKind, RelocTarget};
 
 /// The prefix of libcall symbols in relocations (`libcall:FloorF32`).
 pub const LIBCALL_PREFIX: &str = "libcall:";
 
-extern "C" fn ceil_f32(x: f32) -> f32 {
-    x.ceil()
-}
-extern "C" fn ceil_f64(x: f64) -> f64 {
-    x.ceil()
-}
-extern "C" fn floor_f32(x: f32) -> f32 {
-    x.floor()
-}
-extern "C" fn floor_f64(x: f64) -> f64 {
-    x.floor()
-}
-extern "C" fn trunc_f32(x: f32) -> f32 {
-    x.trunc()
-}
-extern "C" fn trunc_f64(x: f64) -> f64 {
-    x.trunc()
-}
-extern "C" fn nearest_f32(x: f32) -> f32 {
-    x.round_ties_even()
-}
-extern "C" fn nearest_f64(x: f64) -> f64 {
-    x.round_ties_even()
-}
-extern "C" fn fma_f32(a: f32, b: f32, c: f32) -> f32 {
-    a.mul_add(b, c)
-}
-extern "C" fn fma_f64(a: f64, b: f64, c: f64) -> f64 {
-    a.mul_add(b, c)
-}
-
-/// The address of an external symbol generated code may reference.
-pub fn symbol_address(name: &str) -> Option<usize> {
+/// The address of an external symbol generated code may reference: a kiln helper, or a
+/// cranelift libcall (`libcall:FloorF32`; see `libcalls.rs` for what each resolves to). A
+/// libcall kiln refuses is `CpuError::UnsupportedLibcall`; any other unknown name is
+/// `CpuError::BadObjCode`.
+pub fn symbol_address(name: &str) -> Result<usize, CpuError> {
     if let Some(h) = Helper::ALL.iter().find(|h| h.symbol() == name) {
-        return Some(h.address() as usize);
+        return Ok(h.address() as usize);
     }
-    let libcall = name.strip_prefix(LIBCALL_PREFIX)?;
-    let f: usize = match libcall {
-        "CeilF32" => ceil_f32 as extern "C" fn(f32) -> f32 as usize,
-        "CeilF64" => ceil_f64 as extern "C" fn(f64) -> f64 as usize,
-        "FloorF32" => floor_f32 as extern "C" fn(f32) -> f32 as usize,
-        "FloorF64" => floor_f64 as extern "C" fn(f64) -> f64 as usize,
-        "TruncF32" => trunc_f32 as extern "C" fn(f32) -> f32 as usize,
-        "TruncF64" => trunc_f64 as extern "C" fn(f64) -> f64 as usize,
-        "NearestF32" => nearest_f32 as extern "C" fn(f32) -> f32 as usize,
-        "NearestF64" => nearest_f64 as extern "C" fn(f64) -> f64 as usize,
-        "FmaF32" => fma_f32 as extern "C" fn(f32, f32, f32) -> f32 as usize,
-        "FmaF64" => fma_f64 as extern "C" fn(f64, f64, f64) -> f64 as usize,
-        _ => return None,
-    };
-    Some(f)
+    let unknown = || CpuError::BadObjCode(format!("unknown symbol {name}"));
+    let libcall = name.strip_prefix(LIBCALL_PREFIX).ok_or_else(unknown)?;
+    match libcalls::resolve(libcalls::by_name(libcall).ok_or_else(unknown)?) {
+        Resolution::Address(a) => Ok(a),
+        Resolution::Refused(reason) => Err(CpuError::UnsupportedLibcall {
+            libcall: libcall.to_string(),
+            reason,
+        }),
+    }
 }
 
 /// Loads `obj` into executable memory and returns the address of each of its entry points.
@@ -78,8 +45,7 @@ pub fn load(obj: &ObjCode) -> Result<Vec<(Entry, *const u8)>, CpuError> {
     let base = mem.as_ptr() as usize;
     for r in &obj.relocs {
         let target = match &r.target {
-            RelocTarget::Symbol(s) => symbol_address(s)
-                .ok_or_else(|| CpuError::BadObjCode(format!("unknown symbol {s}")))?,
+            RelocTarget::Symbol(s) => symbol_address(s)?,
             RelocTarget::Local(off) => base + *off as usize,
         };
         let what = (target as i64).wrapping_add(r.addend);

@@ -27,6 +27,14 @@ pub enum CudaError {
     /// An NVRTC or driver call failed.
     #[error("CUDA call failed: {0}")]
     Call(String),
+    /// Strict cache mode (`KILN_CACHE_STRICT=1`): a module was in neither the memory nor the
+    /// disk cache, and compiling at run time is forbidden.
+    #[error("strict cache mode: CUDA kernel {kernel} (key {key}) is not in the cache at {dir}")]
+    StrictMiss {
+        kernel: String,
+        key: String,
+        dir: String,
+    },
     /// The kernel uses something this backend cannot express.
     #[error("unsupported by the CUDA backend: {0}")]
     Unsupported(String),

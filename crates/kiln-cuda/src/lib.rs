@@ -2,7 +2,10 @@
 //!
 //! - [`codegen`]: kernel IR -> CUDA C text (shape-generic, self-contained with the helpers of
 //!   `kernels/*.cuh`);
-//! - [`nvrtc`]: CUDA C -> PTX through NVRTC (dynamically loaded);
+//! - [`nvrtc`]: CUDA C -> PTX or CUBIN through NVRTC (dynamically loaded), for an
+//!   [`arch::CudaArch`]; [`artifact`]: the compiled module and its cache encoding;
+//! - [`codestore`]: memory -> disk cache -> NVRTC, keyed by NVRTC version, architecture,
+//!   options and generated source (strict mode, recording for bundles);
 //! - [`device`]: driver and device discovery that returns `CudaError::NoDevice` instead of
 //!   panicking when CUDA is absent;
 //! - [`runtime`]: a first executor of schedules' kernel steps (unrun: written without a GPU).
@@ -10,14 +13,22 @@
 //! Invariant: this crate builds, tests and runs with no CUDA installed; it depends on the kernel
 //! IR only (never on the array graph or the CPU backend).
 
+pub mod arch;
+pub mod artifact;
 pub mod codegen;
+pub mod codestore;
 pub mod device;
 mod error;
 pub mod nvrtc;
 pub mod runtime;
 
+pub use arch::{ArchKind, CudaArch};
+pub use artifact::Artifact;
 pub use codegen::{CudaSource, generate, generate_split, geometry_words, grid_blocks};
+pub use codestore::{CudaCodeStore, CudaStoreStats, Form, Source};
 pub use device::{DeviceInfo, device_count, discover, driver_available};
 pub use error::CudaError;
-pub use nvrtc::{CompiledPtx, DEFAULT_ARCH, compile, nvrtc_available};
+pub use nvrtc::{
+    CompiledPtx, DEFAULT_ARCH, compile, compile_artifact, nvrtc_available, nvrtc_version,
+};
 pub use runtime::CudaRuntime;

@@ -7,11 +7,15 @@
 //! which checks each kernel and that every parameter's layout stays inside its buffer for the
 //! launch's extents; device buffers are allocated with exactly the byte size of their host
 //! storage or `BufferDecl`, so the generated code (which addresses only through that layout)
-//! stays in bounds. Modules are compiled once per `Kernel::canonical_text` (and form: one-pass or
-//! split) for the device's architecture and cached. Freed buffers wait in a size-keyed pool for
+//! stays in bounds. Modules are loaded once per `Kernel::canonical_text` (and form: one-pass or
+//! split) and come from the `CudaCodeStore` (memory, then the disk cache, then NVRTC for the
+//! device's architecture: a CUBIN when NVRTC supports it, else PTX), so a kernel compiled by
+//! any earlier process is never compiled again. Freed buffers wait in a size-keyed pool for
 //! the next allocation of the same size. Library steps are `CudaError::Unsupported` for now.
 
+use crate::arch::CudaArch;
 use crate::codegen::{self, BLOCK, ENTRY, FINISH_ENTRY, PARTIAL_ENTRY};
+use crate::codestore::{CudaCodeStore, Form};
 use crate::device::{DeviceInfo, discover};
 use crate::error::CudaError;
 use crate::nvrtc;
@@ -26,18 +30,14 @@ fn call(what: &str) -> impl Fn(cudarc::driver::DriverError) -> CudaError + '_ {
     move |e| CudaError::Call(format!("{what}: {e:?}"))
 }
 
-/// NVRTC's `arch` option wants a `&'static str`: the architectures kiln knows.
-fn static_arch(cc: (i32, i32)) -> &'static str {
-    match cc {
-        (7, 0) => "compute_70",
-        (7, 5) => "compute_75",
-        (8, 0) => "compute_80",
-        (8, 6) => "compute_86",
-        (8, 9) => "compute_89",
-        (9, 0) => "compute_90",
-        (10, 0) => "compute_100",
-        (12, 0) => "compute_120",
-        _ => nvrtc::DEFAULT_ARCH,
+/// The architecture to compile for on a device of compute capability `cc`: a CUBIN (`sm_XY`,
+/// no driver JIT when loading) when this NVRTC supports the architecture, else PTX.
+pub fn device_arch(cc: (i32, i32)) -> Result<CudaArch, CudaError> {
+    let real = CudaArch::real_for(cc)?;
+    if nvrtc::supported_archs()?.contains(&real.number) {
+        Ok(real)
+    } else {
+        Ok(real.as_virtual())
     }
 }
 
@@ -47,7 +47,10 @@ pub struct CudaRuntime {
     ctx: Arc<CudaContext>,
     stream: Arc<CudaStream>,
     sms: usize,
-    modules: Mutex<HashMap<(String, bool), Arc<CudaModule>>>,
+    /// Modules loaded into this context, by (canonical kernel text, form).
+    modules: Mutex<HashMap<(String, Form), Arc<CudaModule>>>,
+    /// Where modules come from: memory, the disk cache, or NVRTC.
+    store: CudaCodeStore,
     pool: Mutex<HashMap<usize, Vec<CudaSlice<u8>>>>,
 }
 
@@ -61,9 +64,20 @@ impl std::fmt::Debug for CudaRuntime {
 }
 
 impl CudaRuntime {
-    /// Opens device `ordinal` (a typed error when there is none; see `device::discover`).
+    /// Opens device `ordinal` (a typed error when there is none; see `device::discover`),
+    /// with the disk cache the environment names (`KILN_CACHE_DIR`, `KILN_CACHE_STRICT`, ...).
     pub fn new(ordinal: usize) -> Result<CudaRuntime, CudaError> {
         let info = discover(ordinal)?;
+        let arch = device_arch(info.compute_capability)?;
+        let store = CudaCodeStore::new(&kiln_cache::CacheConfig::from_env(), arch)?;
+        CudaRuntime::with_store(info, store)
+    }
+
+    /// Opens the device `info` describes, taking modules from `store` (whose architecture must
+    /// suit the device).
+    pub fn with_store(info: DeviceInfo, store: CudaCodeStore) -> Result<CudaRuntime, CudaError> {
+        // `CudaContext::new` panics without libcuda: check first (see `device.rs`).
+        let ordinal = discover(info.ordinal)?.ordinal;
         let ctx = CudaContext::new(ordinal).map_err(call("context"))?;
         let sms = ctx
             .attribute(CUdevice_attribute::CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT)
@@ -75,24 +89,30 @@ impl CudaRuntime {
             stream,
             sms: usize::try_from(sms).unwrap_or(1),
             modules: Mutex::new(HashMap::new()),
+            store,
             pool: Mutex::new(HashMap::new()),
         })
     }
 
+    /// The code store this runtime loads modules from (its counters show compiles and hits).
+    pub fn store(&self) -> &CudaCodeStore {
+        &self.store
+    }
+
     fn module(&self, k: &kiln_ir::Kernel, split: bool) -> Result<Arc<CudaModule>, CudaError> {
-        let key = (k.canonical_text(), split);
+        let form = if split { Form::Split } else { Form::OnePass };
+        let key = (k.canonical_text(), form);
         let mut modules = self.modules.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(m) = modules.get(&key) {
             return Ok(m.clone());
         }
-        let source = if split {
-            codegen::generate_split(k)?
-        } else {
-            codegen::generate(k)?
-        };
-        let arch = static_arch(self.info.compute_capability);
-        let ptx = nvrtc::compile(&k.name, &source, arch)?;
-        let module = self.ctx.load_module(ptx.ptx).map_err(call("load module"))?;
+        // A module rejected by the driver when it came from disk is a miss: the store compiles
+        // it again (unless strict).
+        let (module, _) = self.store.obtain(k, form, |artifact| {
+            self.ctx
+                .load_module(artifact.to_cudarc())
+                .map_err(call("load module"))
+        })?;
         modules.insert(key, module.clone());
         Ok(module)
     }

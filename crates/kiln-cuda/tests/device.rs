@@ -5,7 +5,7 @@
 //! with `KILN_REQUIRE_GPU` set (as `benches/gpu/run.sh` does on the GPU machine) a missing
 //! device fails them.
 
-use kiln_cuda::{CudaError, CudaRuntime, driver_available};
+use kiln_cuda::{CudaCodeStore, CudaError, CudaRuntime, driver_available};
 use kiln_interp::compare::{Tolerance, assert_close};
 use kiln_interp::testgen::{GenConfig, arb_program};
 use kiln_ir::{BinaryOp, DType, Op, Program, Realized, ReduceOp, Scalar, Shape, Step};
@@ -124,4 +124,67 @@ fn long_reductions_split_and_match() {
         p.outputs.push(r);
         check(&rt, &p).unwrap_or_else(|e| panic!("{rows}x{cols} {}: {e}", op.name()));
     }
+}
+
+#[test]
+fn a_second_runtime_loads_every_module_from_disk() {
+    let Some(first) = runtime_or_skip("a_second_runtime_loads_every_module_from_disk") else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = kiln_cache::CacheConfig {
+        dir: Some(dir.path().to_path_buf()),
+        ..kiln_cache::CacheConfig::default()
+    };
+    let arch = kiln_cuda::runtime::device_arch(first.info.compute_capability).expect("arch");
+    let runtime = || {
+        let store = CudaCodeStore::new(&config, arch).expect("store");
+        CudaRuntime::with_store(first.info.clone(), store).expect("runtime")
+    };
+    // Softmax rows: three kernels, two of them reductions.
+    let (rows, cols) = (64usize, 1000usize);
+    let data: Vec<f32> = (0..rows * cols)
+        .map(|i| ((i * 31 % 97) as f32) * 0.1)
+        .collect();
+    let mut p = Program::new();
+    let x = p.add_input(Realized::from_vec(&data, Shape::from([rows, cols])).expect("input"));
+    let m = p
+        .add(
+            Op::Reduce {
+                op: ReduceOp::Max,
+                axes: vec![1],
+            },
+            vec![x],
+        )
+        .expect("max");
+    let mb = p
+        .add(Op::Broadcast(Shape::from([rows, cols])), vec![m])
+        .expect("bcast");
+    let d = p.add(Op::Binary(BinaryOp::Sub), vec![x, mb]).expect("sub");
+    let e = p
+        .add(Op::Unary(kiln_ir::UnaryOp::Exp), vec![d])
+        .expect("exp");
+    let z = p
+        .add(
+            Op::Reduce {
+                op: ReduceOp::Sum,
+                axes: vec![1],
+            },
+            vec![e],
+        )
+        .expect("sum");
+    let zb = p
+        .add(Op::Broadcast(Shape::from([rows, cols])), vec![z])
+        .expect("bcast");
+    let out = p.add(Op::Binary(BinaryOp::Div), vec![e, zb]).expect("div");
+    p.outputs.push(out);
+    let cold = runtime();
+    check(&cold, &p).expect("cold run");
+    let compiled = cold.store().stats().compiles;
+    assert!(compiled >= 3, "{:?}", cold.store().stats());
+    let warm = runtime();
+    check(&warm, &p).expect("warm run");
+    let stats = warm.store().stats();
+    assert_eq!(stats.compiles, 0, "{stats:?}");
+    assert_eq!(stats.disk_hits, compiled, "{stats:?}");
 }

@@ -8,25 +8,11 @@
 
 mod support;
 
-use kiln_cuda::{CudaError, DEFAULT_ARCH, compile, generate, generate_split, nvrtc_available};
+use support::nvrtc_or_skip;
+
+use kiln_cuda::{CudaError, DEFAULT_ARCH, compile, generate, generate_split};
 use kiln_ir::{DType, Kernel};
 use std::time::Duration;
-
-/// Whether to run NVRTC: false (with a message) when it is missing and not required.
-fn nvrtc_or_skip(test: &str) -> bool {
-    if nvrtc_available() {
-        return true;
-    }
-    let required = std::env::var_os("KILN_REQUIRE_NVRTC").is_some_and(|v| !v.is_empty());
-    assert!(
-        !required,
-        "KILN_REQUIRE_NVRTC is set but libnvrtc cannot be loaded (LD_LIBRARY_PATH?)"
-    );
-    eprintln!(
-        "{test}: libnvrtc not found; NVRTC compile checks SKIPPED (set KILN_REQUIRE_NVRTC=1 to require them)"
-    );
-    false
-}
 
 /// Compiles every kernel; fails with the log and source of each failure. Prints compile times.
 fn compile_all(what: &str, kernels: &[Kernel]) {
