@@ -13,6 +13,7 @@ pub mod abi;
 mod codegen;
 mod codestore;
 pub mod combine;
+mod eig;
 pub mod error;
 pub mod exec;
 mod fft;

@@ -2,7 +2,8 @@
 //! copied from its operand view into a column-major faer `Mat`, factorised, and written into
 //! its own contiguous chunk of the packed output (layouts in `kiln_ir::linalgop`). Batches of
 //! more than one matrix run in parallel on the backend's rayon pool; inside a matrix, faer uses
-//! the same pool.
+//! the same pool. The general eigendecomposition, whose output is complex for real inputs, is
+//! in `eig.rs`.
 //!
 //! Invariant: operand elements are read only inside their verified views (checked again here,
 //! with bounds-checked reads; no `unsafe`); every element of the output chunk is written or left
@@ -94,6 +95,9 @@ pub(crate) fn run(
             )));
         }
     }
+    if let LinalgOp::Eig | LinalgOp::Eigvals = op {
+        return backend.pool().install(|| crate::eig::run(op, args, out));
+    }
     backend.pool().install(|| match args[0].0.dtype() {
         DType::F32 => batched::<f32>(op, args, out),
         DType::F64 => batched::<f64>(op, args, out),
@@ -107,17 +111,17 @@ pub(crate) fn run(
 }
 
 /// Where each matrix of a batched operand starts, and its row and column strides.
-struct Matrices<'a, T> {
+pub(crate) struct Matrices<'a, T> {
     data: &'a [T],
-    starts: Vec<isize>,
-    rows: usize,
-    cols: usize,
+    pub(crate) starts: Vec<isize>,
+    pub(crate) rows: usize,
+    pub(crate) cols: usize,
     rs: isize,
     cs: isize,
 }
 
 impl<'a, T: Field> Matrices<'a, T> {
-    fn new((storage, operand): Arg<'a>) -> Result<Self, CpuError> {
+    pub(crate) fn new((storage, operand): Arg<'a>) -> Result<Self, CpuError> {
         let data = storage
             .as_slice::<T>()
             .ok_or_else(|| CpuError::Internal("linalg operand has another dtype".into()))?;
@@ -148,7 +152,7 @@ impl<'a, T: Field> Matrices<'a, T> {
     }
 
     /// Matrix `b` of the batch as an owned faer matrix.
-    fn get(&self, b: usize) -> Mat<T> {
+    pub(crate) fn get(&self, b: usize) -> Mat<T> {
         let start = self.starts.get(b).copied().unwrap_or(0);
         Mat::from_fn(self.rows, self.cols, |i, j| {
             let at = start + i as isize * self.rs + j as isize * self.cs;
@@ -199,7 +203,7 @@ fn batched<T: Field>(op: LinalgOp, args: &[Arg<'_>], out: &mut Storage) -> Resul
     }
 }
 
-fn run_chunks<E: Send>(
+pub(crate) fn run_chunks<E: Send>(
     dst: &mut [E],
     chunk: usize,
     parallel: bool,
@@ -222,7 +226,7 @@ enum Dst<'a, T: Field> {
     Real(&'a mut [T::Real]),
 }
 
-fn failure(op: LinalgOp, bi: usize, what: &str) -> CpuError {
+pub(crate) fn failure(op: LinalgOp, bi: usize, what: &str) -> CpuError {
     CpuError::Ir(IrError::InvalidArgument(format!(
         "linalg.{}: matrix {bi} of the batch {what}",
         op.name()
@@ -392,8 +396,8 @@ fn one<T: Field>(
                 }
             }
         }
-        LinalgOp::Eigvalsh | LinalgOp::Svdvals => {
-            return Err(CpuError::Internal(format!("{op} writes a real output")));
+        LinalgOp::Eigvalsh | LinalgOp::Svdvals | LinalgOp::Eig | LinalgOp::Eigvals => {
+            return Err(CpuError::Internal(format!("{op} has its own output type")));
         }
     }
     Ok(())
@@ -401,7 +405,7 @@ fn one<T: Field>(
 
 /// `x / 2^e` and `2^e` when the largest modulus of `x` is finite, non-zero and outside the safe
 /// range of `T` (see `Field::SAFE_EXP`); `(None, 1)` otherwise.
-fn balance<T: Field>(x: MatRef<'_, T>) -> (Option<Mat<T>>, f64) {
+pub(crate) fn balance<T: Field>(x: MatRef<'_, T>) -> (Option<Mat<T>>, f64) {
     let mut largest = 0.0f64;
     for j in 0..x.ncols() {
         for i in 0..x.nrows() {

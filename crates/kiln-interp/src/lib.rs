@@ -12,6 +12,7 @@
 
 pub mod compare;
 mod dense;
+mod eig;
 mod error;
 mod fft;
 mod kernel_exec;

@@ -8,6 +8,7 @@
 //! - Householder QR (the full `Q` is the product of the reflectors);
 //! - cyclic Jacobi rotations for Hermitian eigenproblems (a phase makes each pivot real, then
 //!   a real rotation zeroes it);
+//! - Hessenberg reduction and shifted complex QR for general eigenproblems (`eig.rs`);
 //! - one-sided (Hestenes) Jacobi for the SVD, with Gram–Schmidt completion of `U`/`V` for
 //!   `full_matrices` and for zero singular values.
 //!
@@ -91,6 +92,16 @@ pub(crate) fn run(op: LinalgOp, args: &[&Dense]) -> Result<Dense, InterpError> {
             }
             LinalgOp::Eigvalsh => {
                 out.extend(jacobi_eigh(&x).0.iter().map(|&v| C128::new(v, 0.0)));
+            }
+            LinalgOp::Eig | LinalgOp::Eigvals => {
+                let vectors = op == LinalgOp::Eig;
+                let (values, v) = crate::eig::eig(&x, vectors).ok_or_else(|| {
+                    failure(op.name(), bi, "has no convergent eigendecomposition")
+                })?;
+                if let Some(v) = v {
+                    push_matrix(&mut out, &v);
+                }
+                out.extend(values);
             }
             LinalgOp::Svd { full_matrices } => {
                 let (u, s, v) = jacobi_svd(&x, full_matrices);

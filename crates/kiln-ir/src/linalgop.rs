@@ -1,6 +1,6 @@
 //! Matrix factorisations of the `linalg` extension as opaque library ops (`LibOp::Linalg`):
-//! Cholesky, LU-based det/slogdet/inv/solve, QR, Hermitian eigendecomposition and SVD, each
-//! batched over the leading dimensions of its operands.
+//! Cholesky, LU-based det/slogdet/inv/solve, QR, Hermitian and general eigendecompositions and
+//! SVD, each batched over the leading dimensions of its operands.
 //!
 //! Invariant: `infer_linalg` accepts exactly what a backend can serve: floating operands
 //! (f32, f64, c64, c128) of rank >= 2, square where the factorisation needs it, and for `Solve`
@@ -8,9 +8,10 @@
 //! with several results are computed once into one *packed* output, laid out by the `*_layout`
 //! functions below, which the frontend slices lazily into the separate results; real results of
 //! complex inputs (eigenvalues, singular values, `log|det|`) are stored with a zero imaginary
-//! part and the frontend takes their real part. Numerical failures only known from the values
-//! (a singular matrix for `Inv`/`Solve`, a matrix that is not positive definite for `Cholesky`)
-//! are an `IrError::InvalidArgument` from the backend at execution, as NumPy raises
+//! part and the frontend takes their real part. The general eigendecomposition (`Eig`,
+//! `Eigvals`) has complex results for every floating input (f32 -> c64, f64 -> c128). Numerical failures only known from the values
+//! (a singular matrix for `Inv`/`Solve`, a matrix that is not positive definite for `Cholesky`,
+//! an eigensolver that does not converge or meets non-finite entries) are an `IrError::InvalidArgument` from the backend at execution, as NumPy raises
 //! `LinAlgError` (a `ValueError`).
 
 use crate::dtype::DType;
@@ -42,6 +43,12 @@ pub enum LinalgOp {
     Eigh,
     /// `[.., n, n] -> [.., n]` (real dtype): ascending eigenvalues.
     Eigvalsh,
+    /// `[.., n, n] -> [.., n + 1, n]` (complex dtype): the eigenvectors of a general matrix in
+    /// rows `..n` (as columns, each of unit 2-norm), the matching eigenvalues in row `n`, in no
+    /// particular order.
+    Eig,
+    /// `[.., n, n] -> [.., n]` (complex dtype): the eigenvalues of a general matrix.
+    Eigvals,
     /// `[.., m, n] -> [.., m + kv + 1, w]`: `U` (`m x ku`), then `Vh` (`kv x n`), then the
     /// descending singular values in the last row (see [`svd_layout`]).
     Svd { full_matrices: bool },
@@ -84,6 +91,8 @@ impl LinalgOp {
             LinalgOp::Qr { .. } => "qr",
             LinalgOp::Eigh => "eigh",
             LinalgOp::Eigvalsh => "eigvalsh",
+            LinalgOp::Eig => "eig",
+            LinalgOp::Eigvals => "eigvals",
             LinalgOp::Svd { .. } => "svd",
             LinalgOp::Svdvals => "svdvals",
         }
@@ -149,10 +158,17 @@ impl std::str::FromStr for LinalgOp {
             "solve" => plain(LinalgOp::Solve),
             "eigh" => plain(LinalgOp::Eigh),
             "eigvalsh" => plain(LinalgOp::Eigvalsh),
+            "eig" => plain(LinalgOp::Eig),
+            "eigvals" => plain(LinalgOp::Eigvals),
             "svdvals" => plain(LinalgOp::Svdvals),
             _ => Err(bad()),
         }
     }
+}
+
+/// The complex dtype with the precision of the floating `dtype`.
+fn complex_of(dtype: DType) -> DType {
+    dtype.to_complex().unwrap_or(DType::C128)
 }
 
 /// Result dtype and shape of a linalg op (`infer_lib` dispatches here).
@@ -194,6 +210,8 @@ pub(crate) fn infer_linalg(
         LinalgOp::Slogdet => out(dtype, &[2]),
         LinalgOp::Eigh => out(dtype, &[n.saturating_add(1), n]),
         LinalgOp::Eigvalsh => out(dtype.real_part(), &[n]),
+        LinalgOp::Eig => out(complex_of(dtype), &[n.saturating_add(1), n]),
+        LinalgOp::Eigvals => out(complex_of(dtype), &[n]),
         LinalgOp::Svdvals => out(dtype.real_part(), &[m.min(n)]),
         LinalgOp::Qr { complete } => out(dtype, &[m, qr_layout(m, n, complete).1]),
         LinalgOp::Svd { full_matrices } => {
@@ -228,7 +246,7 @@ pub(crate) fn infer_linalg(
 mod tests {
     use super::*;
 
-    const ALL: [LinalgOp; 14] = [
+    const ALL: [LinalgOp; 16] = [
         LinalgOp::Cholesky { upper: true },
         LinalgOp::Cholesky { upper: false },
         LinalgOp::Det,
@@ -247,6 +265,8 @@ mod tests {
         },
         LinalgOp::Svdvals,
         LinalgOp::Det,
+        LinalgOp::Eig,
+        LinalgOp::Eigvals,
     ];
 
     #[test]
@@ -267,7 +287,21 @@ mod tests {
         assert_eq!((t.dtype, t.shape), (DType::C64, s(&[3, 5, 4])));
         let t = infer_linalg(LinalgOp::Eigvalsh, &[(DType::C128, &sq)]).unwrap();
         assert_eq!((t.dtype, t.shape), (DType::F64, s(&[3, 4])));
+        for (input, complex) in [
+            (DType::F32, DType::C64),
+            (DType::F64, DType::C128),
+            (DType::C64, DType::C64),
+            (DType::C128, DType::C128),
+        ] {
+            let t = infer_linalg(LinalgOp::Eig, &[(input, &sq)]).unwrap();
+            assert_eq!((t.dtype, t.shape), (complex, s(&[3, 5, 4])));
+            let t = infer_linalg(LinalgOp::Eigvals, &[(input, &sq)]).unwrap();
+            assert_eq!((t.dtype, t.shape), (complex, s(&[3, 4])));
+        }
         let wide = s(&[2, 5]);
+        assert!(infer_linalg(LinalgOp::Eig, &[(DType::F64, &wide)]).is_err());
+        assert!(infer_linalg(LinalgOp::Eigvals, &[(DType::I64, &sq)]).is_err());
+        assert!(infer_linalg(LinalgOp::Eigvals, &[(DType::Bool, &sq)]).is_err());
         let t = infer_linalg(LinalgOp::Qr { complete: true }, &[(DType::F32, &wide)]).unwrap();
         assert_eq!(t.shape, s(&[2, 7]));
         let t = infer_linalg(

@@ -43,6 +43,19 @@ fn linalg_eigh(py: Python<'_>, x: &RawArray) -> PyResult<Pair> {
     Ok((RawArray(r.eigenvalues), RawArray(r.eigenvectors)))
 }
 
+/// `(eigenvalues, eigenvectors)` of general matrices (complex).
+#[pyfunction]
+fn linalg_eig(py: Python<'_>, x: &RawArray) -> PyResult<Pair> {
+    let x = x.0.clone();
+    let r = run(py, move || la::eig(&x))?;
+    Ok((RawArray(r.eigenvalues), RawArray(r.eigenvectors)))
+}
+
+#[pyfunction]
+fn linalg_eigvals(py: Python<'_>, x: &RawArray) -> PyResult<RawArray> {
+    run_array(py, || la::eigvals(&x.0))
+}
+
 #[pyfunction]
 fn linalg_eigvalsh(py: Python<'_>, x: &RawArray) -> PyResult<RawArray> {
     run_array(py, || la::eigvalsh(&x.0))
@@ -174,7 +187,9 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(linalg_cross, m)?)?;
     m.add_function(wrap_pyfunction!(linalg_det, m)?)?;
     m.add_function(wrap_pyfunction!(linalg_diagonal, m)?)?;
+    m.add_function(wrap_pyfunction!(linalg_eig, m)?)?;
     m.add_function(wrap_pyfunction!(linalg_eigh, m)?)?;
+    m.add_function(wrap_pyfunction!(linalg_eigvals, m)?)?;
     m.add_function(wrap_pyfunction!(linalg_eigvalsh, m)?)?;
     m.add_function(wrap_pyfunction!(linalg_inv, m)?)?;
     m.add_function(wrap_pyfunction!(linalg_matrix_norm, m)?)?;

@@ -1,12 +1,14 @@
 //! The factorisations of the `linalg` extension and what is built from them: cholesky, det,
-//! slogdet, inv, solve, qr, eigh, eigvalsh, svd, svdvals, pinv and matrix_rank.
+//! slogdet, inv, solve, qr, eigh, eigvalsh, eig, eigvals, svd, svdvals, pinv and matrix_rank.
 //!
 //! Invariant: each factorisation is one lazy `LibOp::Linalg` node; results of decompositions
 //! with several outputs are lazy slices of its packed output (layouts in `kiln_ir::linalgop`),
 //! so evaluating them together computes it once, and the pipeline realizes every factorisation
 //! it evaluates, so evaluating them one by one does not recompute it either. Dtype rules are the
 //! standard's: floating inputs only (integer and bool inputs are a `TypeError`), real results
-//! (eigenvalues, singular values, `log|det|`) in the real dtype of the input. Singular matrices
+//! (eigenvalues, singular values, `log|det|`) in the real dtype of the input, except for the
+//! general eigendecomposition (`eig`, `eigvals`), whose results are complex (f32 -> c64,
+//! f64 -> c128). Singular matrices
 //! for inv/solve and Cholesky inputs that are not positive definite fail at evaluation with a
 //! `ValueError`-kind error, as NumPy's `LinAlgError` (a `ValueError`) does.
 
@@ -23,6 +25,14 @@ use crate::operand::{Operand, cast};
 /// `(eigenvalues, eigenvectors)` of a Hermitian matrix (columns are eigenvectors).
 #[derive(Clone, Debug)]
 pub struct Eigh {
+    pub eigenvalues: Array,
+    pub eigenvectors: Array,
+}
+
+/// `(eigenvalues, eigenvectors)` of a general square matrix: complex, in no particular order,
+/// each eigenvector (column) of unit 2-norm.
+#[derive(Clone, Debug)]
+pub struct Eig {
     pub eigenvalues: Array,
     pub eigenvectors: Array,
 }
@@ -182,6 +192,21 @@ pub fn eigh(x: &Array) -> Result<Eigh> {
 
 pub fn eigvalsh(x: &Array) -> Result<Array> {
     factorise(LinalgOp::Eigvalsh, vec![x.clone()])
+}
+
+/// Eigenvalues and eigenvectors (columns) of general square matrices; `A V = V diag(w)`.
+pub fn eig(x: &Array) -> Result<Eig> {
+    let (_, n) = matrix_dims(x, "eig")?;
+    let packed = factorise(LinalgOp::Eig, vec![x.clone()])?;
+    Ok(Eig {
+        eigenvalues: packed.slice(&[Idx::Ellipsis, Idx::Index(n as i64), Idx::Full])?,
+        eigenvectors: packed.slice(&[Idx::Ellipsis, range(0, n), Idx::Full])?,
+    })
+}
+
+/// Eigenvalues of general square matrices (complex, without computing eigenvectors).
+pub fn eigvals(x: &Array) -> Result<Array> {
+    factorise(LinalgOp::Eigvals, vec![x.clone()])
 }
 
 /// Singular value decomposition; singular values descend.

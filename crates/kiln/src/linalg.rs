@@ -14,8 +14,8 @@ use crate::manipulation::normalize_axis;
 use crate::operand::{Operand, cast};
 
 pub use crate::decompositions::{
-    Eigh, Qr, Slogdet, Svd, cholesky, det, eigh, eigvalsh, inv, matrix_rank, pinv, qr, slogdet,
-    solve, svd, svdvals,
+    Eig, Eigh, Qr, Slogdet, Svd, cholesky, det, eig, eigh, eigvals, eigvalsh, inv, matrix_rank,
+    pinv, qr, slogdet, solve, svd, svdvals,
 };
 pub use crate::norms::{
     MatrixOrd, cross, diagonal, matrix_norm, matrix_power, outer, trace, vector_norm,

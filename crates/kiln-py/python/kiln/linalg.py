@@ -1,10 +1,12 @@
 """The Array API ``linalg`` extension: ``kiln.linalg.inv(x)``, ``kiln.linalg.svd(x)``, ...
 
-Factorisations (cholesky, det, slogdet, inv, solve, qr, eigh, eigvalsh, svd, svdvals) are lazy
+Factorisations (cholesky, det, slogdet, inv, solve, qr, eig, eigvals, eigh, eigvalsh, svd,
+svdvals) are lazy
 library nodes computed by faer on the CPU, batched over leading dimensions; everything else is
 built from existing graph operations. Results with several parts are named tuples whose arrays
 share one factorisation. A singular matrix (inv, solve) or a matrix that is not positive
-definite (cholesky) raises ``ValueError`` when the result is evaluated, as NumPy raises
+definite (cholesky), and a matrix with NaN or infinite entries for eig/eigvals, raises
+``ValueError`` when the result is evaluated, as NumPy raises
 ``LinAlgError`` (a ``ValueError``).
 
 Invariant: shape and dtype rules are the facade's; this module only normalises arguments
@@ -25,6 +27,7 @@ from ._dtypes import DType, _dtype_name
 from ._linalg import matmul, matrix_transpose, tensordot, vecdot
 
 __all__ = [
+    "EigResult",
     "EighResult",
     "QRResult",
     "SVDResult",
@@ -33,7 +36,9 @@ __all__ = [
     "cross",
     "det",
     "diagonal",
+    "eig",
     "eigh",
+    "eigvals",
     "eigvalsh",
     "inv",
     "matmul",
@@ -53,6 +58,11 @@ __all__ = [
     "vecdot",
     "vector_norm",
 ]
+
+
+class EigResult(NamedTuple):
+    eigenvalues: Array
+    eigenvectors: Array
 
 
 class EighResult(NamedTuple):
@@ -99,6 +109,23 @@ def diagonal(x: Array, /, *, offset: int = 0) -> Array:
     """The ``offset``-th diagonal of each matrix (a view)."""
     _check_array(x, "diagonal")
     return _wrap(_kiln.linalg_diagonal(x._raw, _integer(offset, "offset")))
+
+
+def eig(x: Array, /) -> EigResult:
+    """Eigenvalues and eigenvectors (columns of unit norm) of general square matrices.
+
+    Both are complex (``complex64`` for ``float32`` and ``complex64`` inputs, ``complex128`` for
+    ``float64`` and ``complex128``) and come in no particular order.
+    """
+    _check_array(x, "eig")
+    values, vectors = _kiln.linalg_eig(x._raw)
+    return EigResult(_wrap(values), _wrap(vectors))
+
+
+def eigvals(x: Array, /) -> Array:
+    """Eigenvalues of general square matrices (complex; see ``eig``)."""
+    _check_array(x, "eigvals")
+    return _wrap(_kiln.linalg_eigvals(x._raw))
 
 
 def eigh(x: Array, /) -> EighResult:
