@@ -116,6 +116,15 @@ fn counters() -> Result<String, String> {
     ))
 }
 
+/// The stage timings of the latest evaluation, as `stage=ms` fields.
+fn stages() -> String {
+    kiln::last_eval_timings()
+        .iter()
+        .map(|(stage, d)| format!("{}={:.3}", stage.replace(' ', "_"), d.as_secs_f64() * 1e3))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn ms(start: Instant) -> f64 {
     start.elapsed().as_secs_f64() * 1e3
 }
@@ -130,6 +139,7 @@ pub fn run(m: &ArgMatches) -> Result<(), String> {
     counters()?;
     let init_ms = ms(start);
     let (first_ms, first) = timed(name, n, 0)?;
+    let first_stages = stages();
     let after_first = counters()?;
     let mut warm = Vec::new();
     for r in 1..=repeat {
@@ -143,6 +153,7 @@ pub fn run(m: &ArgMatches) -> Result<(), String> {
     // A new length of the same shape class: the optimised plan is rebound (a class hit), no
     // kernel may compile.
     let (new_len_ms, new_len) = timed(name, n + 4096, 0)?;
+    let new_len_stages = stages();
     let after_new_len = counters()?;
     let digest = |bytes: &[u8]| -> String {
         Sha256::digest(bytes)
@@ -161,6 +172,8 @@ pub fn run(m: &ArgMatches) -> Result<(), String> {
         println!("after_first: {after_first}");
         println!("after_warm: {after_warm}");
         println!("after_new_length: {after_new_len}");
+        println!("first_stages: {first_stages}");
+        println!("new_length_stages: {new_len_stages}");
     }
     Ok(())
 }

@@ -56,8 +56,8 @@ pub use linalg::{matmul, tensordot, tensordot_axes, vecdot};
 pub use manipulation::Idx;
 pub use operand::{Operand, ScalarArg};
 pub use pipeline::{
-    Config, Explain, PlanCacheStats, backend_stats, config, eval, explain, plan_cache_stats,
-    program_of, reference, run_program, set_config,
+    Config, Explain, PlanCacheStats, backend_stats, config, eval, explain, last_eval_timings,
+    plan_cache_stats, program_of, reference, run_program, set_config,
 };
 pub use sorting::{Side, Unique, searchsorted};
 

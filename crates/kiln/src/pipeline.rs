@@ -5,12 +5,18 @@
 //!        -> verify -> execute (cranelift kernels, library steps) -> realize the requested nodes
 //! ```
 //!
-//! A plan cache keyed by the program's structure and input layouts skips optimising and scheduling
-//! when the same program shape is evaluated again on new data.
+//! The plan caches (`plan_cache`) stand in for stages: an identical program reuses its prepared
+//! schedule (no optimiser, scheduler or kernel lookup); a program of the same layout class (new
+//! lengths) reuses a probe-checked optimised program rebound to its extents (no optimiser); a
+//! program an earlier process optimised reads its optimised program from disk (no optimiser).
+//! `explain` never uses them.
 //!
 //! Invariants: only the requested arrays become realized leaves (their inputs are dropped);
 //! already-realized arrays are program inputs, never recomputed; a failure at any stage leaves
-//! every array exactly as it was (nothing is realized until execution has succeeded).
+//! every array exactly as it was (nothing is realized until execution has succeeded); whatever
+//! plan cache answers, the program that is scheduled passed `Program::verify` on this
+//! evaluation's inputs (or is equal to one that did, for an exact hit), and every schedule is
+//! verified by `prepare` before it runs, so a cache can cost speed but never change a result.
 
 use std::collections::HashMap;
 use std::sync::{OnceLock, RwLock};
@@ -243,7 +249,7 @@ impl Explain {
 }
 
 /// Runs the pipeline on a collected program; returns the outputs and the explanation. Without
-/// text, a plan for an identical program (see `PlanKey`) is reused from the plan cache.
+/// text, the plan caches answer first (see `plan_cache`).
 fn run(program: &Program, want_text: bool) -> Result<(Vec<Realized>, Explain)> {
     let rt = runtime()?;
     let config = config()?;
@@ -265,7 +271,7 @@ fn run(program: &Program, want_text: bool) -> Result<(Vec<Realized>, Explain)> {
             // nodes are equal to them, so only the input data (not part of the key) is checked.
             verify_inputs(program)?;
             Source::Exact.count();
-            lap("plan cache hit", &mut timings);
+            lap("exact_plan", &mut timings);
             // The prepared plan checks only what can differ between hits (input dtypes, views,
             // storage lengths), which the key and `verify_inputs` do not fully pin down.
             let outputs = rt.cpu.execute_prepared(&schedule, &program.inputs)?;
@@ -289,7 +295,7 @@ fn run(program: &Program, want_text: bool) -> Result<(Vec<Realized>, Explain)> {
             schedule.clone(),
         );
         source.count();
-        lap("prepare (kernels)", &mut timings);
+        lap("prepare", &mut timings);
         let outputs = rt.cpu.execute_prepared(&schedule, &optimized.inputs)?;
         lap("execute", &mut timings);
         return Ok((outputs, Explain::timings_only(timings)));
@@ -368,11 +374,24 @@ pub fn eval(arrays: &[&Array]) -> Result<()> {
     if pending.is_empty() {
         return Ok(());
     }
-    let (outputs, _) = run(&program, false)?;
+    let (outputs, explain) = run(&program, false)?;
+    LAST_TIMINGS.with(|t| *t.borrow_mut() = explain.timings);
     for (a, r) in pending.iter().zip(outputs) {
         a.realize(r);
     }
     Ok(())
+}
+
+thread_local! {
+    /// The stage timings of this thread's latest `eval`.
+    static LAST_TIMINGS: std::cell::RefCell<Vec<(&'static str, Duration)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The stage timings of the calling thread's latest `eval` (which plan cache answered, the
+/// optimiser, scheduler, kernel preparation and execution), for benchmarks.
+pub fn last_eval_timings() -> Vec<(&'static str, Duration)> {
+    LAST_TIMINGS.with(|t| t.borrow().clone())
 }
 
 /// Evaluates `arrays` like `eval` and returns the text of every stage: the graph, the

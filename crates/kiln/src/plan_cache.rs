@@ -76,9 +76,9 @@ impl Source {
     /// The name of the stage that produced the optimised program (for timings).
     pub(crate) fn stage_name(self) -> &'static str {
         match self {
-            Source::Exact => "plan cache hit",
-            Source::Class => "class plan (rebind)",
-            Source::Disk => "disk plan",
+            Source::Exact => "exact_plan",
+            Source::Class => "class_plan",
+            Source::Disk => "disk_plan",
             Source::Optimised => "optimise",
         }
     }
