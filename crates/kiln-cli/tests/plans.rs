@@ -149,6 +149,15 @@ fn corrupt_or_truncated_plan_entries_are_misses() {
         let third = eval_workload(tmp.path(), &[], "w4", N);
         assert_eq!(third.num("after_first", "plan_disk_hits"), 1);
     }
+    // `kiln cache clear` removes plans as well as kernels.
+    let out = Command::new(env!("CARGO_BIN_EXE_kiln"))
+        .args(["cache", "clear"])
+        .env("KILN_CACHE_DIR", tmp.path())
+        .env_remove("KILN_CACHE")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("and 1 plans"));
+    assert!(plan_entries(tmp.path()).is_empty());
 }
 
 #[test]
