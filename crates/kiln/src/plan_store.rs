@@ -21,6 +21,10 @@ use kiln_ir::Program;
 /// Changes whenever the payload's meaning changes.
 const PLAN_FORMAT: &str = "kiln-plan 1";
 
+/// Programs longer than this are not stored: egg's text form is printed and parsed recursively
+/// (a deep chain would overflow the stack), and such programs gain little from skipping egg.
+const MAX_PLAN_NODES: usize = 512;
+
 /// The plans section of the disk cache, and the target its keys are made for.
 pub(crate) struct PlanStore {
     disk: DiskCache,
@@ -50,6 +54,9 @@ impl PlanStore {
 
     /// The key of `program` under `options` (`None` if the program cannot be written as text).
     pub(crate) fn key(&self, program: &Program, options: &kiln_opt::OptConfig) -> Option<Key> {
+        if program.nodes.len() > MAX_PLAN_NODES {
+            return None;
+        }
         let expr = kiln_opt::convert::program_to_expr(program).ok()?;
         let text = format!("{PLAN_FORMAT}\n{options:?}\n{expr}");
         Some(self.target.key("plan", &text))
@@ -69,6 +76,9 @@ impl PlanStore {
 
     /// Writes a plan (a failure is logged by the store).
     pub(crate) fn save(&self, key: &Key, optimized: &Program, parametric: bool) {
+        if optimized.nodes.len() > MAX_PLAN_NODES {
+            return;
+        }
         let Ok(expr) = kiln_opt::convert::program_to_expr(optimized) else {
             return;
         };
@@ -93,7 +103,20 @@ fn decode(payload: &[u8], program: &Program) -> Option<StoredPlan> {
         "parametric=0" => false,
         _ => return None,
     };
-    let expr: egg::RecExpr<kiln_opt::ArrayLang> = lines.next()?.parse().ok()?;
+    let body = lines.next()?;
+    // The parser recurses per nesting level: refuse text nested deeper than any stored plan.
+    let mut depth = 0usize;
+    for c in body.bytes() {
+        match c {
+            b'(' => depth += 1,
+            b')' => depth = depth.checked_sub(1)?,
+            _ => {}
+        }
+        if depth > MAX_PLAN_NODES + 1 {
+            return None;
+        }
+    }
+    let expr: egg::RecExpr<kiln_opt::ArrayLang> = body.parse().ok()?;
     let optimized = kiln_opt::convert::expr_to_program(&expr, &program.inputs).ok()?;
     optimized.verify().ok()?;
     let same_outputs = optimized.outputs.len() == program.outputs.len()
@@ -154,5 +177,12 @@ mod tests {
         assert!(decode(bad[3].as_bytes(), &p).is_some());
         assert!(decode(good.as_bytes(), &program(6)).is_none());
         assert!(decode(&[0xff, 0xfe], &p).is_none());
+        // Nesting deeper than any stored plan is refused before parsing (no deep recursion).
+        let deep = format!(
+            "{PLAN_FORMAT}\nparametric=0\n{}input#0:f64[5]{}",
+            "(exp ".repeat(100_000),
+            ")".repeat(100_000)
+        );
+        assert!(decode(deep.as_bytes(), &p).is_none());
     }
 }
