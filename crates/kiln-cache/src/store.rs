@@ -85,7 +85,22 @@ impl DiskCache {
     /// `open`, trusting only files owned by `owner` (tests inject another user id to see how
     /// files planted by someone else are treated).
     pub fn open_as(root: &Path, max_bytes: u64, owner: u32) -> Result<DiskCache> {
-        let dir = root.join("kernels");
+        DiskCache::open_section_as(root, "kernels", max_bytes, owner)
+    }
+
+    /// Opens another section of the cache at `root` (a sibling of `kernels`, such as `plans`):
+    /// its own directory, size bound and counters, with the same entry format and trust rules.
+    pub fn open_section(root: &Path, section: &str, max_bytes: u64) -> Result<DiskCache> {
+        DiskCache::open_section_as(root, section, max_bytes, trust::current_uid())
+    }
+
+    fn open_section_as(
+        root: &Path,
+        section: &str,
+        max_bytes: u64,
+        owner: u32,
+    ) -> Result<DiskCache> {
+        let dir = root.join(section);
         for d in [root, dir.as_path()] {
             if !d.is_dir() {
                 fs::DirBuilder::new()

@@ -88,7 +88,14 @@ pub fn run(m: &ArgMatches) -> Result<(), String> {
                 config.max_bytes
             );
         }
-        Some(("clear", _)) => println!("removed {} entries", cache.clear().map_err(err)?),
+        Some(("clear", _)) => {
+            let kernels = cache.clear().map_err(err)?;
+            // Optimised plans live in a sibling section; clearing removes them too.
+            let plans = DiskCache::open_section(cache.root(), "plans", config.max_bytes)
+                .and_then(|p| p.clear())
+                .unwrap_or(0);
+            println!("removed {kernels} entries and {plans} plans");
+        }
         Some(("prune", p)) => {
             let bound = match p.get_one::<String>("max-bytes") {
                 Some(s) => parse_size(s).ok_or_else(|| format!("{s} is not a size"))?,

@@ -105,9 +105,24 @@ fn timed(name: &str, n: usize, seed: usize) -> Result<(f64, Vec<u8>), String> {
 fn counters() -> Result<String, String> {
     let s = kiln::cache_stats().map_err(|e| e.to_string())?;
     Ok(format!(
-        "compiles={} disk_hits={} memory_hits={} plan_hits={} plan_misses={}",
-        s.compiles, s.disk_hits, s.memory_hits, s.plans.hits, s.plans.misses
+        "compiles={} disk_hits={} memory_hits={} plan_hits={} plan_class_hits={} plan_disk_hits={} plan_misses={}",
+        s.compiles,
+        s.disk_hits,
+        s.memory_hits,
+        s.plans.hits,
+        s.plans.class_hits,
+        s.plans.disk_hits,
+        s.plans.misses
     ))
+}
+
+/// The stage timings of the latest evaluation, as `stage=ms` fields.
+fn stages() -> String {
+    kiln::last_eval_timings()
+        .iter()
+        .map(|(stage, d)| format!("{}={:.3}", stage.replace(' ', "_"), d.as_secs_f64() * 1e3))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn ms(start: Instant) -> f64 {
@@ -124,6 +139,7 @@ pub fn run(m: &ArgMatches) -> Result<(), String> {
     counters()?;
     let init_ms = ms(start);
     let (first_ms, first) = timed(name, n, 0)?;
+    let first_stages = stages();
     let after_first = counters()?;
     let mut warm = Vec::new();
     for r in 1..=repeat {
@@ -134,8 +150,10 @@ pub fn run(m: &ArgMatches) -> Result<(), String> {
     // The first input again, now through the plan cache and the in-memory kernel cache.
     let (_, again) = timed(name, n, 0)?;
     let after_warm = counters()?;
-    // A new length of the same shape class: plan is rebuilt, no kernel may compile.
-    let (new_len_ms, _) = timed(name, n + 4096, 0)?;
+    // A new length of the same shape class: the optimised plan is rebound (a class hit), no
+    // kernel may compile.
+    let (new_len_ms, new_len) = timed(name, n + 4096, 0)?;
+    let new_len_stages = stages();
     let after_new_len = counters()?;
     let digest = |bytes: &[u8]| -> String {
         Sha256::digest(bytes)
@@ -145,14 +163,17 @@ pub fn run(m: &ArgMatches) -> Result<(), String> {
             .collect()
     };
     println!(
-        "workload={name} n={n} init_ms={init_ms:.3} first_ms={first_ms:.3} warm_ms={warm_ms:.3} new_length_ms={new_len_ms:.3} digest={} warm_digest={}",
+        "workload={name} n={n} init_ms={init_ms:.3} first_ms={first_ms:.3} warm_ms={warm_ms:.3} new_length_ms={new_len_ms:.3} digest={} warm_digest={} new_length_digest={}",
         digest(&first),
-        digest(&again)
+        digest(&again),
+        digest(&new_len)
     );
     if !m.get_flag("quiet") {
         println!("after_first: {after_first}");
         println!("after_warm: {after_warm}");
         println!("after_new_length: {after_new_len}");
+        println!("first_stages: {first_stages}");
+        println!("new_length_stages: {new_len_stages}");
     }
     Ok(())
 }

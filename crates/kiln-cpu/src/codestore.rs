@@ -70,6 +70,12 @@ impl CodeStore {
         self.dir.as_deref()
     }
 
+    /// What this process compiles for (kiln and compiler versions, target): the prefix of every
+    /// key, also used by the facade's plan entries.
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
     /// The key of some entry points of a kernel.
     pub(crate) fn key(&self, kernel: &Kernel, entries: &[Entry]) -> Key {
         let what: Vec<&str> = entries.iter().map(|e| e.suffix()).collect();

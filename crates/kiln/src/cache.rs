@@ -23,6 +23,8 @@ pub struct CacheStats {
     pub compiles: u64,
     /// The disk store's own counters (`None`: no disk cache).
     pub disk: Option<kiln_cpu::DiskStats>,
+    /// The counters of the disk cache's `plans` section (`None`: no disk cache).
+    pub plan_disk: Option<kiln_cpu::DiskStats>,
     /// The configured cache directory (even if it could not be used).
     pub dir: Option<PathBuf>,
 }
@@ -38,6 +40,7 @@ pub fn cache_stats() -> Result<CacheStats> {
         disk_hits: s.disk_hits + s.split_disk_hits,
         compiles: s.kernels_compiled + s.split_entries_compiled,
         disk: store.disk_stats(),
+        plan_disk: pipeline::plan_store_stats()?,
         dir: store.dir().map(PathBuf::from),
     })
 }

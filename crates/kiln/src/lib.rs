@@ -36,6 +36,9 @@ mod norms;
 mod operand;
 mod ops;
 mod pipeline;
+mod plan_cache;
+mod plan_class;
+mod plan_store;
 mod readback;
 mod reduction;
 mod sorting;
@@ -54,8 +57,8 @@ pub use linalg::{matmul, tensordot, tensordot_axes, vecdot};
 pub use manipulation::Idx;
 pub use operand::{Operand, ScalarArg};
 pub use pipeline::{
-    Config, Explain, PlanCacheStats, backend_stats, config, eval, explain, plan_cache_stats,
-    program_of, reference, run_program, set_config,
+    Config, Explain, PlanCacheStats, backend_stats, config, eval, explain, last_eval_timings,
+    plan_cache_stats, program_of, reference, run_program, set_config,
 };
 pub use sorting::{Side, Unique, searchsorted};
 

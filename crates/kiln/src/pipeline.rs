@@ -5,26 +5,35 @@
 //!        -> verify -> execute (cranelift kernels, library steps) -> realize the requested nodes
 //! ```
 //!
-//! A plan cache keyed by the program's structure and input layouts skips optimising and scheduling
-//! when the same program shape is evaluated again on new data.
+//! The plan caches (`plan_cache`) stand in for stages: an identical program reuses its prepared
+//! schedule (no optimiser, scheduler or kernel lookup); a program of the same layout class (new
+//! lengths) reuses a probe-checked optimised program rebound to its extents (no optimiser); a
+//! program an earlier process optimised reads its optimised program from disk (no optimiser).
+//! `explain` never uses them.
 //!
 //! Invariants: only the requested arrays become realized leaves (their inputs are dropped);
 //! already-realized arrays are program inputs, never recomputed; a failure at any stage leaves
-//! every array exactly as it was (nothing is realized until execution has succeeded).
+//! every array exactly as it was (nothing is realized until execution has succeeded); whatever
+//! plan cache answers, the program that is scheduled passed `Program::verify` on this
+//! evaluation's inputs (or is equal to one that did, for an exact hit), and every schedule is
+//! verified by `prepare` before it runs, so a cache can cost speed but never change a result.
 
 use std::collections::HashMap;
 use std::sync::{OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
 use kiln_cpu::CpuBackend;
-use kiln_cpu::PreparedSchedule;
 use kiln_ir::{NodeId, Program, Realized};
 use kiln_opt::{OptConfig, OptReport};
 use kiln_sched::SchedConfig;
 
 use crate::error::{KilnError, Result};
 use crate::graph::{Array, NodeState};
-use rustc_hash::{FxBuildHasher as FxBuild, FxHasher};
+use crate::plan_cache::{self, PlanCache, PlanKey, Source};
+use crate::plan_store::PlanStore;
+use rustc_hash::FxBuildHasher as FxBuild;
+
+pub use crate::plan_cache::{PlanCacheStats, plan_cache_stats};
 
 /// Options of the pipeline.
 #[derive(Clone, Debug)]
@@ -48,125 +57,10 @@ impl Default for Config {
 struct Runtime {
     cpu: CpuBackend,
     config: RwLock<Config>,
-    /// Optimised schedules by the hash of their `PlanKey` (each bucket compared exactly);
-    /// cleared when it grows past `PLAN_CACHE_ENTRIES`.
+    /// The in-memory plan caches (exact and class; see `plan_cache`).
     plans: std::sync::Mutex<PlanCache>,
-}
-
-/// Plans by `PlanKey::hash_of`; a bucket holds the (rare) keys whose hashes collide.
-#[derive(Default)]
-struct PlanCache {
-    buckets: HashMap<u64, Vec<(PlanKey, std::sync::Arc<PreparedSchedule>)>, FxBuild>,
-    len: usize,
-}
-
-impl PlanCache {
-    fn get(
-        &self,
-        hash: u64,
-        program: &Program,
-        config: &Config,
-    ) -> Option<std::sync::Arc<PreparedSchedule>> {
-        self.buckets
-            .get(&hash)?
-            .iter()
-            .find(|(key, _)| key.matches(program, config))
-            .map(|(_, schedule)| schedule.clone())
-    }
-
-    fn insert(&mut self, hash: u64, key: PlanKey, schedule: std::sync::Arc<PreparedSchedule>) {
-        if self.len >= PLAN_CACHE_ENTRIES {
-            self.buckets.clear();
-            self.len = 0;
-        }
-        self.buckets.entry(hash).or_default().push((key, schedule));
-        self.len += 1;
-    }
-}
-
-static PLAN_HITS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-static PLAN_MISSES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
-/// Counters of the in-memory plan cache.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PlanCacheStats {
-    /// Evaluations that reused an optimised schedule.
-    pub hits: u64,
-    /// Evaluations that optimised and scheduled their program.
-    pub misses: u64,
-}
-
-/// How often evaluations reused a cached plan (process-wide).
-pub fn plan_cache_stats() -> PlanCacheStats {
-    use std::sync::atomic::Ordering::Relaxed;
-    PlanCacheStats {
-        hits: PLAN_HITS.load(Relaxed),
-        misses: PLAN_MISSES.load(Relaxed),
-    }
-}
-
-/// Most plans kept in memory before the cache is cleared.
-const PLAN_CACHE_ENTRIES: usize = 4096;
-
-/// The identity of a plan: the program's nodes (ops, attributes, constants, dtypes, shapes) and
-/// outputs, each input's view (strides and offset decide the kernels' layouts) and the options
-/// that change the optimiser's output. Equal keys give identical schedules, so one can be reused
-/// with the new program's inputs (the optimiser keeps input slots). Compared structurally (no
-/// text is formatted): a lookup hashes and compares the program in place, and only a miss
-/// copies it into a key.
-#[derive(PartialEq, Eq, Hash)]
-struct PlanKey {
-    nodes: Vec<kiln_ir::Node>,
-    outputs: Vec<NodeId>,
-    layouts: Vec<(Vec<isize>, usize)>,
-    optimize: bool,
-    fast_math: bool,
-}
-
-impl PlanKey {
-    fn of(program: &Program, config: &Config) -> PlanKey {
-        PlanKey {
-            nodes: program.nodes.clone(),
-            outputs: program.outputs.clone(),
-            layouts: program
-                .inputs
-                .iter()
-                .map(|i| (i.view.strides.clone(), i.view.offset))
-                .collect(),
-            optimize: config.optimize,
-            fast_math: config.opt.fast_math,
-        }
-    }
-
-    /// The hash `PlanKey::of(program, config)` would have, computed without building it.
-    fn hash_of(program: &Program, config: &Config) -> u64 {
-        use std::hash::{Hash, Hasher};
-        let mut h = FxHasher::default();
-        program.nodes.hash(&mut h);
-        program.outputs.hash(&mut h);
-        program.inputs.len().hash(&mut h);
-        for i in &program.inputs {
-            (&i.view.strides, i.view.offset).hash(&mut h);
-        }
-        (config.optimize, config.opt.fast_math).hash(&mut h);
-        h.finish()
-    }
-
-    /// Whether this key is `PlanKey::of(program, config)`.
-    fn matches(&self, program: &Program, config: &Config) -> bool {
-        self.optimize == config.optimize
-            && self.fast_math == config.opt.fast_math
-            && self.nodes == program.nodes
-            && self.outputs == program.outputs
-            && self.layouts.len() == program.inputs.len()
-            && self
-                .layouts
-                .iter()
-                .zip(&program.inputs)
-                .all(|((strides, offset), i)| {
-                    *strides == i.view.strides && *offset == i.view.offset
-                })
-    }
+    /// Optimised programs on disk (`None`: the disk cache is off or unusable).
+    plan_store: Option<PlanStore>,
 }
 
 static RUNTIME: OnceLock<std::result::Result<Runtime, String>> = OnceLock::new();
@@ -175,6 +69,10 @@ fn runtime() -> Result<&'static Runtime> {
     let rt = RUNTIME.get_or_init(|| {
         CpuBackend::from_env()
             .map(|cpu| Runtime {
+                plan_store: PlanStore::open(
+                    &kiln_cache::CacheConfig::from_env(),
+                    cpu.code_store().target(),
+                ),
                 cpu,
                 config: RwLock::new(Config::default()),
                 plans: std::sync::Mutex::new(PlanCache::default()),
@@ -351,7 +249,7 @@ impl Explain {
 }
 
 /// Runs the pipeline on a collected program; returns the outputs and the explanation. Without
-/// text, a plan for an identical program (see `PlanKey`) is reused from the plan cache.
+/// text, the plan caches answer first (see `plan_cache`).
 fn run(program: &Program, want_text: bool) -> Result<(Vec<Realized>, Explain)> {
     let rt = runtime()?;
     let config = config()?;
@@ -372,8 +270,8 @@ fn run(program: &Program, want_text: bool) -> Result<(Vec<Realized>, Explain)> {
             // Every cached key's nodes passed `verify` before its plan was stored, and these
             // nodes are equal to them, so only the input data (not part of the key) is checked.
             verify_inputs(program)?;
-            PLAN_HITS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            lap("plan cache hit", &mut timings);
+            Source::Exact.count();
+            lap("exact_plan", &mut timings);
             // The prepared plan checks only what can differ between hits (input dtypes, views,
             // storage lengths), which the key and `verify_inputs` do not fully pin down.
             let outputs = rt.cpu.execute_prepared(&schedule, &program.inputs)?;
@@ -381,17 +279,23 @@ fn run(program: &Program, want_text: bool) -> Result<(Vec<Realized>, Explain)> {
             return Ok((outputs, Explain::timings_only(timings)));
         }
         program.verify()?;
-        PLAN_MISSES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let (optimized, _) = optimize_if(program, &config)?;
+        // A class template or a disk plan replaces the optimiser; the result is verified either
+        // way (see `plan_cache`).
+        let (optimized, source) =
+            plan_cache::optimized_for(&rt.plans, rt.plan_store.as_ref(), program, &config)?;
+        lap(source.stage_name(), &mut timings);
         let schedule = kiln_sched::schedule(&optimized, &config.sched)?;
+        lap("schedule", &mut timings);
         // `prepare` verifies the schedule and compiles its kernels once for every later hit.
         let schedule = std::sync::Arc::new(rt.cpu.prepare(&schedule, &optimized.inputs)?);
-        {
-            let key = PlanKey::of(program, &config);
-            let mut plans = rt.plans.lock().unwrap_or_else(|p| p.into_inner());
-            plans.insert(hash, key, schedule.clone());
-        }
-        lap("optimise+schedule+compile", &mut timings);
+        rt.plans.lock().unwrap_or_else(|p| p.into_inner()).insert(
+            hash,
+            program,
+            &config,
+            schedule.clone(),
+        );
+        source.count();
+        lap("prepare", &mut timings);
         let outputs = rt.cpu.execute_prepared(&schedule, &optimized.inputs)?;
         lap("execute", &mut timings);
         return Ok((outputs, Explain::timings_only(timings)));
@@ -470,11 +374,24 @@ pub fn eval(arrays: &[&Array]) -> Result<()> {
     if pending.is_empty() {
         return Ok(());
     }
-    let (outputs, _) = run(&program, false)?;
+    let (outputs, explain) = run(&program, false)?;
+    LAST_TIMINGS.with(|t| *t.borrow_mut() = explain.timings);
     for (a, r) in pending.iter().zip(outputs) {
         a.realize(r);
     }
     Ok(())
+}
+
+thread_local! {
+    /// The stage timings of this thread's latest `eval`.
+    static LAST_TIMINGS: std::cell::RefCell<Vec<(&'static str, Duration)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The stage timings of the calling thread's latest `eval` (which plan cache answered, the
+/// optimiser, scheduler, kernel preparation and execution), for benchmarks.
+pub fn last_eval_timings() -> Vec<(&'static str, Duration)> {
+    LAST_TIMINGS.with(|t| t.borrow().clone())
 }
 
 /// Evaluates `arrays` like `eval` and returns the text of every stage: the graph, the
@@ -515,6 +432,11 @@ pub fn reference(arrays: &[&Array]) -> Result<Vec<Realized>> {
 /// The process's CPU backend.
 pub(crate) fn cpu() -> Result<&'static CpuBackend> {
     Ok(&runtime()?.cpu)
+}
+
+/// The counters of the disk plan store (`None`: no disk cache).
+pub(crate) fn plan_store_stats() -> Result<Option<kiln_cache::DiskStats>> {
+    Ok(runtime()?.plan_store.as_ref().map(PlanStore::stats))
 }
 
 /// Statistics of the CPU backend (kernels compiled, cache hits, compile time).
