@@ -10,6 +10,10 @@
 //! Complex-to-complex lines along the last axis skip the scratch: a block gathers its lines
 //! straight into its stretch of the output and transforms them there.
 //!
+//! The transform's rolls (see `kiln_ir::fftop`) only move indices: line entry `j` is gathered
+//! from operand entry `(j - roll_in) mod m` (two runs per line), and transformed entry `i` is
+//! stored at `(i + roll_out) mod out_extent` (the in-place path rotates each line in cache).
+//!
 //! Plans are cached by rustfft's `FftPlanner`, one per precision behind a lock, so a length is
 //! planned once per process.
 //!
@@ -188,6 +192,16 @@ fn transform<T: Precision, I: Load<T>, O: StoreAs<T>>(
         .ok_or_else(|| internal("axis out of range"))?;
     let used = op.used_input(extent);
     let n = op.n;
+    // The operand index (along the axis) of line entry `j`, for `j < used <= extent`.
+    let roll_in = if extent == 0 { 0 } else { op.roll_in % extent };
+    let source = |j: usize| {
+        if j < roll_in {
+            j + extent - roll_in
+        } else {
+            j - roll_in
+        }
+    };
+    let roll_out = op.roll_out % op.out_extent();
     let lines = Lines {
         outer_dims: (0..dims.len())
             .filter(|&d| d != axis)
@@ -246,21 +260,30 @@ fn transform<T: Precision, I: Load<T>, O: StoreAs<T>>(
                         let base = lines.input_base(block * per_block + b);
                         let (head, tail) = line.split_at_mut(used);
                         if used > 0 && lines.axis_stride == 1 {
+                            // Entries `0..used` of the rolled line are two runs of the operand
+                            // line: from `source(0)` to its end, then from its start.
                             let src = usize::try_from(base)
                                 .ok()
-                                .and_then(|b| data.get(b..b + used))
+                                .and_then(|b| data.get(b..b + extent))
                                 .ok_or_else(|| internal("fft operand view leaves its storage"))?;
-                            for (slot, &v) in head.iter_mut().zip(src) {
+                            let first = source(0);
+                            let (wrapped, straight) = src.split_at(first);
+                            for (slot, &v) in head.iter_mut().zip(straight.iter().chain(wrapped)) {
                                 *slot = v.load();
                             }
                         } else {
                             for (j, slot) in head.iter_mut().enumerate() {
-                                *slot = read(base + j as isize * lines.axis_stride)?;
+                                *slot = read(base + source(j) as isize * lines.axis_stride)?;
                             }
                         }
                         tail.fill(zero);
                     }
                     fft.process_with_scratch(chunk, scratch);
+                    if roll_out != 0 {
+                        for line in chunk.chunks_exact_mut(n) {
+                            line.rotate_right(roll_out);
+                        }
+                    }
                     Ok(())
                 },
             );
@@ -288,12 +311,12 @@ fn transform<T: Precision, I: Load<T>, O: StoreAs<T>>(
             if lines.inner == 1 {
                 for (b, &base) in bases.iter().enumerate() {
                     for j in 0..used {
-                        buffer[b * n + j] = read(base + j as isize * lines.axis_stride)?;
+                        buffer[b * n + j] = read(base + source(j) as isize * lines.axis_stride)?;
                     }
                 }
             } else {
                 for j in 0..used {
-                    let step = j as isize * lines.axis_stride;
+                    let step = source(j) as isize * lines.axis_stride;
                     for (b, &base) in bases.iter().enumerate() {
                         buffer[b * n + j] = read(base + step)?;
                     }
@@ -312,7 +335,8 @@ fn transform<T: Precision, I: Load<T>, O: StoreAs<T>>(
                 for b in 0..count {
                     let base = lines.output_base(first + b);
                     for i in 0..out_extent {
-                        shared.write(base + i, O::store(buffer[b * n + i]))?;
+                        let at = (i + roll_out) % out_extent;
+                        shared.write(base + at, O::store(buffer[b * n + i]))?;
                     }
                 }
             } else {
@@ -320,8 +344,9 @@ fn transform<T: Precision, I: Load<T>, O: StoreAs<T>>(
                     .map(|l| lines.output_base(l))
                     .collect();
                 for i in 0..out_extent {
+                    let at = (i + roll_out) % out_extent * inner;
                     for (b, &base) in out_bases.iter().enumerate() {
-                        shared.write(base + i * inner, O::store(buffer[b * n + i]))?;
+                        shared.write(base + at, O::store(buffer[b * n + i]))?;
                     }
                 }
             }

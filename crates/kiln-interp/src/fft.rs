@@ -3,7 +3,9 @@
 //!
 //! Invariant: each output entry is the defining sum, term by term, with the twiddle angle taken
 //! from `(j·k) mod n` (so it stays exact for long lines); nothing here is clever. The result is
-//! rounded once to the output dtype.
+//! rounded once to the output dtype. The rolls are index arithmetic on the definition: line entry
+//! `j` is operand entry `(j - roll_in) mod m`, and output entry `k` is transform entry
+//! `(k - roll_out) mod out_extent`.
 
 use crate::dense::Dense;
 use crate::error::InterpError;
@@ -17,9 +19,10 @@ pub(crate) fn run(op: FftOp, x: &Dense, info: &TypeInfo) -> Result<Dense, Interp
     let in_strides = x.shape.contiguous_strides();
     let data = IndexIter::new(&info.shape)
         .map(|ix| {
-            // The operand's line through this output position.
+            // The operand's line through this output position, rolled by `roll_in`.
             let line: Vec<C128> = (0..used)
                 .map(|j| {
+                    let j = (j + extent - op.roll_in % extent) % extent;
                     let flat: isize = ix
                         .iter()
                         .zip(&in_strides)
@@ -35,7 +38,9 @@ pub(crate) fn run(op: FftOp, x: &Dense, info: &TypeInfo) -> Result<Dense, Interp
                     x.data[flat as usize].to_c128()
                 })
                 .collect();
-            let value = entry(op, &line, ix[axis]);
+            let out_extent = op.out_extent();
+            let k = (ix[axis] + out_extent - op.roll_out % out_extent) % out_extent;
+            let value = entry(op, &line, k);
             if info.dtype.is_complex() {
                 Scalar::C128(value).cast(info.dtype)
             } else {

@@ -14,8 +14,15 @@
 //!   are `X[n-k] = conj(X[k])`; the result is its real part, so the imaginary parts of `X[0]` (and
 //!   `X[n/2]` for even `n`) are ignored, as in NumPy and pocketfft.
 //!
+//! Each transform also carries two rolls along its axis (`np.roll` semantics,
+//! `roll(x, k)[i] = x[(i - k) mod m]`), so `fftshift`/`ifftshift` around a transform cost no
+//! pass of their own: `roll_in` rolls the operand (extent `m`) before it is cropped or padded,
+//! and `roll_out` rolls the result (extent `out_extent`). Both are zero for a plain transform;
+//! a backend only changes which index it reads or writes.
+//!
 //! Invariant: `infer_fft` accepts exactly the operands a backend can transform without further
-//! checks: `axis < rank`, `n >= 1`, and the dtype class each kind names.
+//! checks: `axis < rank`, `n >= 1`, the dtype class each kind names, `roll_in < m` (or 0 when
+//! `m = 0`) and `roll_out < out_extent`.
 
 use crate::dtype::DType;
 use crate::error::IrError;
@@ -42,9 +49,24 @@ pub struct FftOp {
     pub kind: FftKind,
     pub axis: usize,
     pub n: usize,
+    /// The roll of the operand along `axis` before the transform (see the module doc).
+    pub roll_in: usize,
+    /// The roll of the result along `axis` after the transform.
+    pub roll_out: usize,
 }
 
 impl FftOp {
+    /// A plain transform (no rolls).
+    pub fn new(kind: FftKind, axis: usize, n: usize) -> FftOp {
+        FftOp {
+            kind,
+            axis,
+            n,
+            roll_in: 0,
+            roll_out: 0,
+        }
+    }
+
     /// The operand's entries along the axis that the transform reads (the rest count as zero).
     pub fn used_input(self, extent: usize) -> usize {
         match self.kind {
@@ -70,7 +92,11 @@ impl fmt::Display for FftOp {
             FftKind::RealForward => "rfft",
             FftKind::RealInverse => "irfft",
         };
-        write!(f, "{name}[{},{}]", self.axis, self.n)
+        write!(f, "{name}[{},{}", self.axis, self.n)?;
+        if self.roll_in != 0 || self.roll_out != 0 {
+            write!(f, ",{},{}", self.roll_in, self.roll_out)?;
+        }
+        write!(f, "]")
     }
 }
 
@@ -85,13 +111,17 @@ impl FftOp {
             "irfft" => FftKind::RealInverse,
             _ => return None,
         };
-        Some(match args {
-            [axis, n] => match (axis.parse(), n.parse()) {
-                (Ok(axis), Ok(n)) => Ok(FftOp { kind, axis, n }),
-                _ => Err(()),
-            },
+        let number = |s: &&str| s.parse::<usize>().map_err(|_| ());
+        let numbers: Result<Vec<usize>, ()> = args.iter().map(number).collect();
+        Some(numbers.and_then(|numbers| match numbers[..] {
+            [axis, n] => Ok(FftOp::new(kind, axis, n)),
+            [axis, n, roll_in, roll_out] => Ok(FftOp {
+                roll_in,
+                roll_out,
+                ..FftOp::new(kind, axis, n)
+            }),
             _ => Err(()),
-        })
+        }))
     }
 }
 
@@ -124,6 +154,13 @@ pub(crate) fn infer_fft(op: FftOp, (dtype, shape): (DType, &Shape)) -> Result<Ty
         },
         _ => return Err(unsupported()),
     };
+    let extent = shape.0[op.axis];
+    if op.roll_in >= extent.max(1) || op.roll_out >= op.out_extent() {
+        return Err(IrError::InvalidArgument(format!(
+            "{op}: a roll must be below the extent it rolls ({extent} in, {} out)",
+            op.out_extent()
+        )));
+    }
     let mut out = shape.clone();
     out.0[op.axis] = op.out_extent();
     Ok(TypeInfo {
@@ -139,7 +176,7 @@ mod tests {
     #[test]
     fn infer_follows_the_kind() {
         let s = Shape::from(&[3usize, 8][..]);
-        let op = |kind, axis, n| FftOp { kind, axis, n };
+        let op = FftOp::new;
         let t = infer_fft(op(FftKind::RealForward, 1, 8), (DType::F32, &s)).unwrap();
         assert_eq!((t.dtype, t.shape.0.clone()), (DType::C64, vec![3, 5]));
         let t = infer_fft(op(FftKind::RealInverse, 1, 7), (DType::C128, &s)).unwrap();
@@ -153,21 +190,36 @@ mod tests {
     }
 
     #[test]
-    fn used_input_and_out_extent() {
-        let op = FftOp {
-            kind: FftKind::RealInverse,
-            axis: 0,
-            n: 6,
+    fn rolls_stay_below_their_extents_and_print_only_when_set() {
+        let s = Shape::from(&[3usize, 8][..]);
+        let rolled = |roll_in, roll_out| FftOp {
+            roll_in,
+            roll_out,
+            ..FftOp::new(FftKind::RealForward, 1, 8)
         };
+        assert!(infer_fft(rolled(7, 4), (DType::F32, &s)).is_ok());
+        assert!(infer_fft(rolled(8, 0), (DType::F32, &s)).is_err());
+        assert!(infer_fft(rolled(0, 5), (DType::F32, &s)).is_err());
+        let empty = Shape::from(&[0usize, 8][..]);
+        let op = FftOp::new(FftKind::Forward, 0, 4);
+        assert!(infer_fft(op, (DType::C64, &empty)).is_ok());
+        assert_eq!(rolled(0, 0).to_string(), "rfft[1,8]");
+        assert_eq!(rolled(3, 2).to_string(), "rfft[1,8,3,2]");
+        assert_eq!(
+            FftOp::parse("rfft", &["1", "8", "3", "2"]),
+            Some(Ok(rolled(3, 2)))
+        );
+        assert_eq!(FftOp::parse("rfft", &["1", "8", "3"]), Some(Err(())));
+    }
+
+    #[test]
+    fn used_input_and_out_extent() {
+        let op = FftOp::new(FftKind::RealInverse, 0, 6);
         assert_eq!(
             (op.used_input(10), op.used_input(2), op.out_extent()),
             (4, 2, 6)
         );
-        let op = FftOp {
-            kind: FftKind::RealForward,
-            axis: 0,
-            n: 7,
-        };
+        let op = FftOp::new(FftKind::RealForward, 0, 7);
         assert_eq!((op.used_input(10), op.out_extent()), (7, 4));
     }
 }

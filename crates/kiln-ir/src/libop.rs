@@ -311,10 +311,11 @@ mod tests {
             },
             LibOp::SearchSorted { right: true },
             LibOp::SearchSorted { right: false },
+            LibOp::Fft(FftOp::new(crate::fftop::FftKind::RealInverse, 2, 9)),
             LibOp::Fft(FftOp {
-                kind: crate::fftop::FftKind::RealInverse,
-                axis: 2,
-                n: 9,
+                roll_in: 1,
+                roll_out: 4,
+                ..FftOp::new(crate::fftop::FftKind::Forward, 0, 6)
             }),
             LibOp::Linalg(LinalgOp::Qr { complete: false }),
             LibOp::Linalg(LinalgOp::Det),

@@ -10,6 +10,10 @@
 //! `s` entry of -1 keeps the input's extent, and the real inverse transforms default to
 //! `2 * (m - 1)` output points.
 //!
+//! Shifts and rolls next to a transform fold into its steps (`fft_fold`): `fftshift(fftn(x))` is
+//! the transforms with output rolls, and a transform of `ifftshift(z)` takes input rolls, so the
+//! shifts cost no pass of their own.
+//!
 //! Invariant: argument errors are typed and raised when the node is built: an axis out of range
 //! is an `AxisOutOfBounds` (IndexError), a length below 1, a repeated axis or an `s`/`axes`
 //! length mismatch an `InvalidArgument` (ValueError), and an integer, boolean or (for the
@@ -20,6 +24,7 @@ use std::str::FromStr;
 use kiln_ir::{DType, FftKind, FftOp, IrError, LibOp, Op};
 
 use crate::error::{Result, invalid};
+use crate::fft_fold::{peel_input_rolls, roll_into_output};
 use crate::graph::Array;
 use crate::manipulation::normalize_axis;
 
@@ -186,15 +191,21 @@ fn shift(x: &Array, axes: Option<&[isize]>, inverse: bool) -> Result<Array> {
         Some(a) => a.to_vec(),
         None => (0..x.ndim() as isize).collect(),
     };
-    let mut shifts = Vec::with_capacity(axes.len());
+    let mut y = x.clone();
     for &a in &axes {
-        let half = (x.shape()[normalize_axis(a, x.ndim())?] / 2) as i64;
-        shifts.push(if inverse { -half } else { half });
+        let axis = normalize_axis(a, x.ndim())?;
+        let m = x.shape()[axis];
+        let half = m / 2;
+        let k = if inverse { m - half } else { half };
+        if k == 0 || k == m {
+            continue;
+        }
+        y = match roll_into_output(&y, axis, k) {
+            Some(folded) => folded?,
+            None => y.roll(&[k as i64], Some(&[axis as isize]))?,
+        };
     }
-    if axes.is_empty() {
-        return Ok(x.clone());
-    }
-    x.roll(&shifts, Some(&axes))
+    Ok(y)
 }
 
 fn positive_length(n: i64, what: &str) -> Result<usize> {
@@ -321,11 +332,19 @@ fn scaled(x: &Array, norm: Norm, inverse: bool, count: usize) -> Result<Array> {
     }
 }
 
-fn step(x: &Array, kind: FftKind, axis: usize, n: usize) -> Result<Array> {
-    Array::from_op(
-        Op::Lib(LibOp::Fft(FftOp { kind, axis, n })),
-        vec![x.clone()],
-    )
+/// One transform step of `x` along `axis`, reading `x` rolled by `roll_in` along it.
+fn step(x: &Array, kind: FftKind, axis: usize, n: usize, roll_in: usize) -> Result<Array> {
+    let op = FftOp {
+        roll_in,
+        ..FftOp::new(kind, axis, n)
+    };
+    Array::from_op(Op::Lib(LibOp::Fft(op)), vec![x.clone()])
+}
+
+/// `x` without the rolls on top of it along the transformed axes of `plan`, and those rolls.
+fn unrolled(x: &Array, plan: &[(usize, usize)]) -> (Array, Vec<usize>) {
+    let axes: Vec<usize> = plan.iter().map(|&(a, _)| a).collect();
+    peel_input_rolls(x, &axes)
 }
 
 fn complex_nd(
@@ -338,6 +357,7 @@ fn complex_nd(
 ) -> Result<Array> {
     let x = complex_operand(x, what)?;
     let plan = axes_and_lengths(&x, s, axes, what, |m, _| m as i64)?;
+    let (x, rolls) = unrolled(&x, &plan);
     let count = plan.iter().map(|&(_, n)| n).product();
     let kind = if inverse {
         FftKind::Inverse
@@ -347,7 +367,7 @@ fn complex_nd(
     // NumPy's order (last axis first): the contiguous axis runs on the operand as given.
     let mut y = scaled(&x, norm, inverse, count)?;
     for &(axis, n) in plan.iter().rev() {
-        y = step(&y, kind, axis, n)?;
+        y = step(&y, kind, axis, n, rolls[axis])?;
     }
     Ok(y)
 }
@@ -361,6 +381,7 @@ fn real_forward_nd(
 ) -> Result<Array> {
     let x = real_operand(x, what)?;
     let plan = axes_and_lengths(&x, s, axes, what, |m, _| m as i64)?;
+    let (x, rolls) = unrolled(&x, &plan);
     let Some((&(last_axis, last_n), rest)) = plan.split_last() else {
         return Err(invalid(format!("{what}: needs at least one axis")));
     };
@@ -370,9 +391,10 @@ fn real_forward_nd(
         FftKind::RealForward,
         last_axis,
         last_n,
+        rolls[last_axis],
     )?;
     for &(axis, n) in rest.iter().rev() {
-        y = step(&y, FftKind::Forward, axis, n)?;
+        y = step(&y, FftKind::Forward, axis, n, rolls[axis])?;
     }
     Ok(y)
 }
@@ -388,13 +410,20 @@ fn real_inverse_nd(
     let plan = axes_and_lengths(&x, s, axes, what, |m, last| {
         if last { 2 * (m as i64 - 1) } else { m as i64 }
     })?;
+    let (x, rolls) = unrolled(&x, &plan);
     let Some((&(last_axis, last_n), rest)) = plan.split_last() else {
         return Err(invalid(format!("{what}: needs at least one axis")));
     };
     let count = plan.iter().map(|&(_, n)| n).product();
     let mut y = scaled(&x, norm, true, count)?;
     for &(axis, n) in rest.iter().rev() {
-        y = step(&y, FftKind::Inverse, axis, n)?;
+        y = step(&y, FftKind::Inverse, axis, n, rolls[axis])?;
     }
-    step(&y, FftKind::RealInverse, last_axis, last_n)
+    step(
+        &y,
+        FftKind::RealInverse,
+        last_axis,
+        last_n,
+        rolls[last_axis],
+    )
 }

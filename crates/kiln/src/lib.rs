@@ -26,6 +26,7 @@ mod device;
 mod elementwise;
 mod error;
 pub mod fft;
+mod fft_fold;
 mod graph;
 mod indexing;
 mod join;
