@@ -341,10 +341,23 @@ fn step(x: &Array, kind: FftKind, axis: usize, n: usize, roll_in: usize) -> Resu
     Array::from_op(Op::Lib(LibOp::Fft(op)), vec![x.clone()])
 }
 
-/// `x` without the rolls on top of it along the transformed axes of `plan`, and those rolls.
-fn unrolled(x: &Array, plan: &[(usize, usize)]) -> (Array, Vec<usize>) {
+/// What every n-dimensional driver starts from: `x` without the rolls on top of it along the
+/// transformed axes of `plan`, those rolls (per axis), and the number of points transformed.
+fn unrolled(x: &Array, plan: &[(usize, usize)]) -> (Array, Vec<usize>, usize) {
     let axes: Vec<usize> = plan.iter().map(|&(a, _)| a).collect();
-    peel_input_rolls(x, &axes)
+    let (x, rolls) = peel_input_rolls(x, &axes);
+    (x, rolls, plan.iter().map(|&(_, n)| n).product())
+}
+
+/// One transformed axis of a plan and its length.
+type PlannedAxis = (usize, usize);
+
+/// The last transformed axis (the real transform's) and the others.
+fn split_last<'p>(plan: &'p [PlannedAxis], what: &str) -> Result<(PlannedAxis, &'p [PlannedAxis])> {
+    match plan.split_last() {
+        Some((&last, rest)) => Ok((last, rest)),
+        None => Err(invalid(format!("{what}: needs at least one axis"))),
+    }
 }
 
 fn complex_nd(
@@ -357,8 +370,7 @@ fn complex_nd(
 ) -> Result<Array> {
     let x = complex_operand(x, what)?;
     let plan = axes_and_lengths(&x, s, axes, what, |m, _| m as i64)?;
-    let (x, rolls) = unrolled(&x, &plan);
-    let count = plan.iter().map(|&(_, n)| n).product();
+    let (x, rolls, count) = unrolled(&x, &plan);
     let kind = if inverse {
         FftKind::Inverse
     } else {
@@ -381,11 +393,8 @@ fn real_forward_nd(
 ) -> Result<Array> {
     let x = real_operand(x, what)?;
     let plan = axes_and_lengths(&x, s, axes, what, |m, _| m as i64)?;
-    let (x, rolls) = unrolled(&x, &plan);
-    let Some((&(last_axis, last_n), rest)) = plan.split_last() else {
-        return Err(invalid(format!("{what}: needs at least one axis")));
-    };
-    let count = plan.iter().map(|&(_, n)| n).product();
+    let (x, rolls, count) = unrolled(&x, &plan);
+    let ((last_axis, last_n), rest) = split_last(&plan, what)?;
     let mut y = step(
         &scaled(&x, norm, false, count)?,
         FftKind::RealForward,
@@ -410,11 +419,8 @@ fn real_inverse_nd(
     let plan = axes_and_lengths(&x, s, axes, what, |m, last| {
         if last { 2 * (m as i64 - 1) } else { m as i64 }
     })?;
-    let (x, rolls) = unrolled(&x, &plan);
-    let Some((&(last_axis, last_n), rest)) = plan.split_last() else {
-        return Err(invalid(format!("{what}: needs at least one axis")));
-    };
-    let count = plan.iter().map(|&(_, n)| n).product();
+    let (x, rolls, count) = unrolled(&x, &plan);
+    let ((last_axis, last_n), rest) = split_last(&plan, what)?;
     let mut y = scaled(&x, norm, true, count)?;
     for &(axis, n) in rest.iter().rev() {
         y = step(&y, FftKind::Inverse, axis, n, rolls[axis])?;
