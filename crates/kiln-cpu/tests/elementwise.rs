@@ -5,6 +5,7 @@
 
 mod common;
 
+use common::sweeps::*;
 use common::*;
 use kiln_cpu::CpuBackend;
 use kiln_interp::compare::Tolerance;
@@ -16,182 +17,38 @@ fn lengths() -> Vec<usize> {
     (0..=37).chain([3001]).collect()
 }
 
-/// Storage length, offset and stride of a read param of `n` elements in a layout class.
-fn read_layout(inner: InnerStride, n: usize) -> (usize, usize, isize) {
-    match inner {
-        InnerStride::Unit => (n, 0, 1),
-        InnerStride::Zero => (1, 0, 0),
-        InnerStride::Any => (2 * n + 1, 2 * n, -2),
-    }
-}
-
-fn report(failures: Vec<String>) {
-    if !failures.is_empty() {
-        let shown: Vec<&String> = failures.iter().take(25).collect();
-        panic!("{} failures, first ones:\n{shown:#?}", failures.len());
-    }
-}
-
 #[test]
 fn every_unary_op_on_every_dtype() {
     let backend = CpuBackend::new().unwrap();
-    let mut rng = Rng(0x1234_5678);
-    let mut failures = Vec::new();
-    for op in UnaryOp::ALL {
-        for d in DType::ALL {
-            let Some(rd) = op.result_dtype(d) else {
-                continue;
-            };
-            for inner in [InnerStride::Unit, InnerStride::Any, InnerStride::Zero] {
-                let k = kernel(
-                    &format!("{}_{}", op.name(), d.short_name()),
-                    vec![
-                        param(d, Access::Read, inner),
-                        param(rd, Access::Write, InnerStride::Unit),
-                    ],
-                    1,
-                    vec![
-                        val(Inst::Load { param: 0 }, d),
-                        val(
-                            Inst::Unary {
-                                op,
-                                arg: ValueId(0),
-                            },
-                            rd,
-                        ),
-                    ],
-                    vec![store(1, 1)],
-                );
-                for n in lengths() {
-                    let (len, offset, stride) = read_layout(inner, n);
-                    let g = LaunchGeometry {
-                        dims: vec![n],
-                        params: vec![layout(offset, vec![stride]), layout(0, vec![1])],
-                    };
-                    let mut input = random_storage(&mut rng, d, len);
-                    if op == UnaryOp::Acosh {
-                        // The oracle's acosh (libm's) returns finite garbage for x <= -1 instead
-                        // of NaN; the JIT's NaN there is checked in `acosh_below_one_is_nan`.
-                        fold_negatives(&mut input);
-                    }
-                    if let Err(e) =
-                        differential(&backend, &k, &g, &[input], &[n], &Tolerance::single_op())
-                    {
-                        failures.push(format!("{} {d} {inner:?} n={n}: {e}", op.name()));
-                        break;
-                    }
-                }
-            }
-        }
-    }
-    report(failures);
+    let inners = [InnerStride::Unit, InnerStride::Any, InnerStride::Zero];
+    report(unary_sweep(
+        &backend,
+        &mut Rng(0x1234_5678),
+        &inners,
+        &lengths(),
+    ));
 }
 
 #[test]
 fn every_binary_op_on_every_dtype() {
     let backend = CpuBackend::new().unwrap();
-    let mut rng = Rng(0x9e37_79b9);
-    let mut failures = Vec::new();
     let layouts = [
         (InnerStride::Unit, InnerStride::Unit),
         (InnerStride::Any, InnerStride::Zero),
         (InnerStride::Zero, InnerStride::Unit),
     ];
-    for op in BinaryOp::ALL {
-        for d in DType::ALL {
-            let Some(rd) = op.result_dtype(d) else {
-                continue;
-            };
-            for (ia, ib) in layouts {
-                let k = kernel(
-                    &format!("{}_{}", op.name(), d.short_name()),
-                    vec![
-                        param(d, Access::Read, ia),
-                        param(d, Access::Read, ib),
-                        param(rd, Access::Write, InnerStride::Unit),
-                    ],
-                    1,
-                    vec![
-                        val(Inst::Load { param: 0 }, d),
-                        val(Inst::Load { param: 1 }, d),
-                        val(
-                            Inst::Binary {
-                                op,
-                                lhs: ValueId(0),
-                                rhs: ValueId(1),
-                            },
-                            rd,
-                        ),
-                    ],
-                    vec![store(2, 2)],
-                );
-                for n in lengths() {
-                    let (la, oa, sa) = read_layout(ia, n);
-                    let (lb, ob, sb) = read_layout(ib, n);
-                    let g = LaunchGeometry {
-                        dims: vec![n],
-                        params: vec![
-                            layout(oa, vec![sa]),
-                            layout(ob, vec![sb]),
-                            layout(0, vec![1]),
-                        ],
-                    };
-                    let a = random_storage(&mut rng, d, la);
-                    let b = random_storage(&mut rng, d, lb);
-                    if let Err(e) =
-                        differential(&backend, &k, &g, &[a, b], &[n], &Tolerance::single_op())
-                    {
-                        failures.push(format!("{} {d} {ia:?}/{ib:?} n={n}: {e}", op.name()));
-                        break;
-                    }
-                }
-            }
-        }
-    }
-    report(failures);
+    report(binary_sweep(
+        &backend,
+        &mut Rng(0x9e37_79b9),
+        &layouts,
+        &lengths(),
+    ));
 }
 
 #[test]
 fn every_cast_between_dtypes() {
     let backend = CpuBackend::new().unwrap();
-    let mut rng = Rng(42);
-    let mut failures = Vec::new();
-    for from in DType::ALL {
-        for to in DType::ALL {
-            let k = kernel(
-                &format!("cast_{}_{}", from.short_name(), to.short_name()),
-                vec![
-                    param(from, Access::Read, InnerStride::Unit),
-                    param(to, Access::Write, InnerStride::Unit),
-                ],
-                1,
-                vec![
-                    val(Inst::Load { param: 0 }, from),
-                    val(
-                        Inst::Cast {
-                            arg: ValueId(0),
-                            to,
-                        },
-                        to,
-                    ),
-                ],
-                vec![store(1, 1)],
-            );
-            for n in lengths() {
-                let g = LaunchGeometry {
-                    dims: vec![n],
-                    params: vec![layout(0, vec![1]), layout(0, vec![1])],
-                };
-                let input = random_storage(&mut rng, from, n);
-                if let Err(e) = differential(&backend, &k, &g, &[input], &[n], &Tolerance::exact())
-                {
-                    failures.push(format!("cast {from} -> {to} n={n}: {e}"));
-                    break;
-                }
-            }
-        }
-    }
-    report(failures);
+    report(cast_sweep(&backend, &mut Rng(42), &lengths()));
 }
 
 #[test]
@@ -395,17 +252,6 @@ fn scalar_space_of_rank_zero() {
     };
     let input = kiln_ir::Storage::from_slice(&[0.0f64, 0.0, 1.5]).unwrap();
     differential(&backend, &k, &g, &[input], &[1], &Tolerance::exact()).unwrap();
-}
-
-fn fold_negatives(s: &mut kiln_ir::Storage) {
-    for i in 0..s.len() {
-        if let Some(v) = s.get(i) {
-            let x = v.to_f64();
-            if x < 0.0 {
-                s.set(i, Scalar::from_f64(-x, v.dtype())).unwrap();
-            }
-        }
-    }
 }
 
 #[test]

@@ -13,6 +13,8 @@ use kiln_ir::{
 };
 use std::sync::Arc;
 
+pub mod sweeps;
+
 /// xorshift64*: deterministic, seedable, no dependencies.
 pub struct Rng(pub u64);
 
