@@ -2,79 +2,22 @@
 //! own temporary cache directory (never the user's cache), so no test depends on another's
 //! state. `kiln eval-workload` prints the cache counters and a digest of the result's bytes.
 
-use std::collections::HashMap;
+mod support;
+
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Command, Output};
+use support::{Report, kiln, parse};
 
 /// Long enough for two rows of W4 (4096 columns): a single row is its own layout class (a
 /// size-1 dimension broadcasts), so the new-length check needs at least two.
-const N: &str = "9000";
-
-fn kiln(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_kiln"));
-    c.args(args)
-        .env("KILN_CACHE_DIR", dir)
-        .env_remove("KILN_CACHE")
-        .env_remove("KILN_CACHE_STRICT")
-        .env_remove("KILN_CACHE_RECORD")
-        .env_remove("KILN_CACHE_MAX_BYTES");
-    for (k, v) in env {
-        c.env(k, v);
-    }
-    c.output().expect("run kiln")
-}
-
-/// The `key=value` fields of eval-workload's lines, by line prefix (`workload`, `after_first`,
-/// `after_warm`, `after_new_length`).
-struct Report(HashMap<String, HashMap<String, String>>);
-
-impl Report {
-    fn get(&self, line: &str, field: &str) -> String {
-        self.0
-            .get(line)
-            .and_then(|l| l.get(field))
-            .unwrap_or_else(|| panic!("no {field} in {line}"))
-            .clone()
-    }
-    fn num(&self, line: &str, field: &str) -> u64 {
-        self.get(line, field).parse().expect("a count")
-    }
-}
+const N: usize = 9000;
 
 fn eval_workload(dir: &Path, env: &[(&str, &str)], w: &str) -> Report {
-    let out = kiln(dir, env, &["eval-workload", w, "--n", N, "--repeat", "2"]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "kiln eval-workload {w} failed: {}\n{stdout}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    parse(&stdout)
-}
-
-fn parse(stdout: &str) -> Report {
-    let mut lines = HashMap::new();
-    for line in stdout.lines() {
-        let (name, rest) = match line.split_once(": ") {
-            Some((n, r)) => (n.to_string(), r),
-            None => ("workload".to_string(), line),
-        };
-        let fields = rest
-            .split_whitespace()
-            .filter_map(|kv| kv.split_once('='))
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        lines.insert(name, fields);
-    }
-    Report(lines)
+    support::eval_workload(dir, env, w, N)
 }
 
 fn entries(dir: &Path) -> Vec<std::path::PathBuf> {
-    match std::fs::read_dir(dir.join("kernels")) {
-        Ok(rd) => rd.flatten().map(|e| e.path()).collect(),
-        Err(_) => Vec::new(),
-    }
+    support::entries(dir, "kernels")
 }
 
 #[test]
@@ -123,8 +66,15 @@ fn cold_warm_memory_and_warm_disk_give_identical_results() {
 fn two_processes_compiling_the_same_kernels_at_once() {
     let tmp = tempfile::tempdir().unwrap();
     let spawn = || {
-        Command::new(env!("CARGO_BIN_EXE_kiln"))
-            .args(["eval-workload", "w4", "--n", N, "--repeat", "1"])
+        std::process::Command::new(env!("CARGO_BIN_EXE_kiln"))
+            .args([
+                "eval-workload",
+                "w4",
+                "--n",
+                &N.to_string(),
+                "--repeat",
+                "1",
+            ])
             .env("KILN_CACHE_DIR", tmp.path())
             .env_remove("KILN_CACHE_STRICT")
             .stdout(std::process::Stdio::piped())
@@ -280,7 +230,11 @@ fn strict_mode_refuses_to_compile_and_bundles_deploy_ahead_of_time() {
     let build = tempfile::tempdir().unwrap();
     let deploy = tempfile::tempdir().unwrap();
     let strict = [("KILN_CACHE_STRICT", "1")];
-    let out = kiln(deploy.path(), &strict, &["eval-workload", "w4", "--n", N]);
+    let out = kiln(
+        deploy.path(),
+        &strict,
+        &["eval-workload", "w4", "--n", &N.to_string()],
+    );
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(

@@ -2,19 +2,13 @@
 //! from CPU code, and `kiln info` reports NVRTC's version when NVRTC loads. Each test uses its
 //! own temporary cache directory.
 
+mod support;
+
 use kiln_cache::{DiskCache, EntryKind, kind};
 use std::path::Path;
-use std::process::Command;
 
 fn kiln(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_kiln"))
-        .args(args)
-        .env("KILN_CACHE_DIR", dir)
-        .env_remove("KILN_CACHE")
-        .env_remove("KILN_CACHE_STRICT")
-        .env_remove("KILN_CACHE_RECORD")
-        .output()
-        .expect("run kiln");
+    let out = support::kiln(dir, &[], args);
     assert!(
         out.status.success(),
         "kiln {args:?}: {}",

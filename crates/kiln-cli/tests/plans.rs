@@ -3,68 +3,15 @@
 //! reads the optimised plan from disk; a corrupt plan entry is a miss; strict mode still works
 //! with plans on disk. Each test runs fresh processes on its own temporary cache directory.
 
-use std::collections::HashMap;
+mod support;
+
 use std::path::Path;
-use std::process::Command;
+use support::eval_workload;
 
 const N: usize = 9000;
 
-/// `key=value` fields of eval-workload's output, by line prefix (`workload`, `after_first`, ...).
-struct Report(HashMap<String, HashMap<String, String>>);
-
-impl Report {
-    fn get(&self, line: &str, field: &str) -> String {
-        self.0
-            .get(line)
-            .and_then(|l| l.get(field))
-            .unwrap_or_else(|| panic!("no {field} in {line}"))
-            .clone()
-    }
-    fn num(&self, line: &str, field: &str) -> u64 {
-        self.get(line, field).parse().expect("a count")
-    }
-}
-
-fn eval_workload(dir: &Path, env: &[(&str, &str)], w: &str, n: usize) -> Report {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_kiln"));
-    c.args(["eval-workload", w, "--n", &n.to_string(), "--repeat", "2"])
-        .env("KILN_CACHE_DIR", dir)
-        .env_remove("KILN_CACHE")
-        .env_remove("KILN_CACHE_STRICT")
-        .env_remove("KILN_CACHE_RECORD")
-        .env_remove("KILN_CACHE_MAX_BYTES")
-        .env_remove("KILN_OPT");
-    for (k, v) in env {
-        c.env(k, v);
-    }
-    let out = c.output().expect("run kiln");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "kiln eval-workload {w} failed: {}\n{stdout}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let mut lines = HashMap::new();
-    for line in stdout.lines() {
-        let (name, rest) = match line.split_once(": ") {
-            Some((n, r)) => (n.to_string(), r),
-            None => ("workload".to_string(), line),
-        };
-        let fields = rest
-            .split_whitespace()
-            .filter_map(|kv| kv.split_once('='))
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        lines.insert(name, fields);
-    }
-    Report(lines)
-}
-
 fn plan_entries(dir: &Path) -> Vec<std::path::PathBuf> {
-    match std::fs::read_dir(dir.join("plans")) {
-        Ok(rd) => rd.flatten().map(|e| e.path()).collect(),
-        Err(_) => Vec::new(),
-    }
+    support::entries(dir, "plans")
 }
 
 #[test]
@@ -150,12 +97,7 @@ fn corrupt_or_truncated_plan_entries_are_misses() {
         assert_eq!(third.num("after_first", "plan_disk_hits"), 1);
     }
     // `kiln cache clear` removes plans as well as kernels.
-    let out = Command::new(env!("CARGO_BIN_EXE_kiln"))
-        .args(["cache", "clear"])
-        .env("KILN_CACHE_DIR", tmp.path())
-        .env_remove("KILN_CACHE")
-        .output()
-        .unwrap();
+    let out = support::kiln(tmp.path(), &[], &["cache", "clear"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("and 1 plans"));
     assert!(plan_entries(tmp.path()).is_empty());
 }
@@ -173,13 +115,11 @@ fn strict_mode_works_with_plans_on_disk() {
     );
     // A plan on disk does not stand in for a missing kernel: strict mode still refuses.
     std::fs::remove_dir_all(tmp.path().join("kernels")).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_kiln"))
-        .args(["eval-workload", "w3", "--n", &N.to_string()])
-        .env("KILN_CACHE_DIR", tmp.path())
-        .env("KILN_CACHE_STRICT", "1")
-        .env_remove("KILN_CACHE")
-        .output()
-        .unwrap();
+    let out = support::kiln(
+        tmp.path(),
+        &[("KILN_CACHE_STRICT", "1")],
+        &["eval-workload", "w3", "--n", &N.to_string()],
+    );
     assert!(!out.status.success());
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("strict"),
