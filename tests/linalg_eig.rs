@@ -10,51 +10,13 @@
 use kiln::linalg as la;
 use kiln::{Array, C128, DType, PythonKind};
 use proptest::prelude::*;
+use support::{FLOATS, Lcg, array, eps, kind, reference, values};
 
-const FLOATS: [DType; 4] = [DType::F32, DType::F64, DType::C64, DType::C128];
-
-/// A deterministic pseudo-random stream in [-1, 1).
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self) -> f64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        ((self.0 >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
-    }
-}
+#[path = "support/linalg.rs"]
+mod support;
 
 fn c(re: f64, im: f64) -> C128 {
     C128::new(re, im)
-}
-
-/// An array of `dtype` and `shape` from complex values (real dtypes keep the real part).
-fn array(values: &[C128], shape: &[usize], dtype: DType) -> Array {
-    let a = Array::from_vec(values.to_vec(), shape).unwrap();
-    if dtype.is_complex() {
-        a.astype(dtype).unwrap()
-    } else {
-        kiln::real(&a).unwrap().astype(dtype).unwrap()
-    }
-}
-
-fn values(a: &Array) -> Vec<C128> {
-    a.astype(DType::C128).unwrap().to_vec::<C128>().unwrap()
-}
-
-fn reference(a: &Array) -> Vec<C128> {
-    let r = kiln::reference(&[a]).unwrap().remove(0);
-    values(&Array::from_data(r))
-}
-
-fn eps(dtype: DType) -> f64 {
-    if dtype.real_part() == DType::F32 {
-        f32::EPSILON as f64
-    } else {
-        f64::EPSILON
-    }
 }
 
 /// `batch` random `n x n` matrices with entries in [-1, 1) (complex for complex dtypes).
@@ -339,16 +301,6 @@ fn eigenvalues_and_eigenvectors_are_computed_once() {
     e.eigenvalues.eval().unwrap();
     let program = kiln::program_of(&[&e.eigenvectors]).unwrap();
     assert!(!program.to_string().contains("linalg"), "{program}");
-}
-
-fn kind<T: std::fmt::Debug>(r: kiln::Result<T>) -> PythonKind {
-    match r {
-        Err(e) => {
-            assert!(!e.to_string().is_empty());
-            e.python_kind()
-        }
-        Ok(v) => panic!("expected an error, got {v:?}"),
-    }
 }
 
 #[test]

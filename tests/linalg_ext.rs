@@ -8,33 +8,12 @@
 use kiln::linalg as la;
 use kiln::{Array, C64, C128, DType, PythonKind};
 use proptest::prelude::*;
+use support::{FLOATS, Lcg, array, eps, kind, reference, values};
+
+#[path = "support/linalg.rs"]
+mod support;
 
 type R = kiln::Result<()>;
-
-const FLOATS: [DType; 4] = [DType::F32, DType::F64, DType::C64, DType::C128];
-
-/// A deterministic pseudo-random stream in [-1, 1).
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self) -> f64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        ((self.0 >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
-    }
-}
-
-/// An array of `dtype` and `shape` from complex values.
-fn array(values: &[C128], shape: &[usize], dtype: DType) -> Array {
-    let a = Array::from_vec(values.to_vec(), shape).unwrap();
-    if dtype.is_complex() {
-        a.astype(dtype).unwrap()
-    } else {
-        kiln::real(&a).unwrap().astype(dtype).unwrap()
-    }
-}
 
 /// `kind` 0: random; 1: diagonally dominant (well conditioned); 2: Hermitian positive definite;
 /// 3: Hermitian.
@@ -66,23 +45,6 @@ fn matrices(seed: u64, batch: usize, m: usize, n: usize, dtype: DType, kind: u8)
         out.extend(x);
     }
     out
-}
-
-fn values(a: &Array) -> Vec<C128> {
-    a.astype(DType::C128).unwrap().to_vec::<C128>().unwrap()
-}
-
-fn reference(a: &Array) -> Vec<C128> {
-    let r = kiln::reference(&[a]).unwrap().remove(0);
-    values(&Array::from_data(r))
-}
-
-fn eps(dtype: DType) -> f64 {
-    if dtype.real_part() == DType::F32 {
-        f32::EPSILON as f64
-    } else {
-        f64::EPSILON
-    }
 }
 
 fn assert_close(got: &[C128], want: &[C128], tol: f64, what: &str) {
@@ -411,16 +373,6 @@ fn decompositions_are_computed_once() -> R {
     let program = kiln::program_of(&[&e.eigenvectors])?;
     assert!(!program.to_string().contains("linalg"), "{program}");
     Ok(())
-}
-
-fn kind<T: std::fmt::Debug>(r: kiln::Result<T>) -> PythonKind {
-    match r {
-        Err(e) => {
-            assert!(!e.to_string().is_empty());
-            e.python_kind()
-        }
-        Ok(v) => panic!("expected an error, got {v:?}"),
-    }
 }
 
 #[test]
