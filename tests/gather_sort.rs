@@ -156,6 +156,12 @@ fn take_and_take_along_axis() -> R {
     let v = Array::from_vec(vec![3.0f32, -1.0, 2.0], &[3])?;
     let sorted = v.take(&v.argsort(0, false)?, None)?;
     assert_eq!(sorted.to_vec::<f32>()?, vec![-1.0, 2.0, 3.0]);
+    // An empty gather reads no index, so none is out of range (NumPy:
+    // `np.take(np.zeros((0, 4)), [9], axis=1).shape == (0, 1)`).
+    let lazy_far = (&Array::from_vec(vec![9i64], &[1])? + 0i64)?;
+    let empty = iota(&[0, 4]).take(&lazy_far, Some(1))?;
+    empty.eval()?;
+    assert_eq!(empty.shape(), &[0, 1]);
     Ok(())
 }
 

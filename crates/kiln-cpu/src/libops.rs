@@ -3,8 +3,10 @@
 //! concatenation and element gathers).
 //!
 //! Invariant: operands are read only through their verified views (borrowed in place when
-//! contiguous), with bounds-checked slice accesses (no `unsafe`); gather indices are normalised and checked before any element moves, so
-//! an index outside `-n..n` is an `IrError::IndexOutOfBounds` and the output is never published.
+//! contiguous), with bounds-checked slice accesses (no `unsafe`); gather indices are normalised
+//! and checked before any element moves, so an index outside `-n..n` is an
+//! `IrError::IndexOutOfBounds` and the output is never published. An empty gather reads no index
+//! and checks none (NumPy's `take` and the reference interpreter agree).
 //! Sorts follow `kiln_ir::sort_order` (NaN last, `-0.0 == 0.0`, stable), descending by the
 //! reverse-sort-reverse rule the reference uses.
 
@@ -97,6 +99,11 @@ pub(crate) fn run(op: LibOp, args: &[Arg<'_>], out: &mut Storage) -> Result<(), 
         )));
     }
     let dtype = args[0].0.dtype();
+    if info.shape.numel() == 0 && matches!(op, LibOp::Take { .. } | LibOp::TakeAlongAxis { .. }) {
+        // An empty gather reads nothing, so no index is out of bounds (as NumPy's `take` and
+        // the reference interpreter, which check the indices they read).
+        return Ok(());
+    }
     match op {
         LibOp::Fft(fft) => crate::fft::run(fft, args[0], out),
         LibOp::Concat { axis, .. } => by_dtype!(dtype, concat(args, axis, &info.shape, out)),
