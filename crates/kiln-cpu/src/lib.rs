@@ -24,6 +24,7 @@ mod libops;
 pub mod library;
 mod linalg;
 mod loader;
+mod matmul;
 pub mod objcode;
 
 pub use codestore::CodeStore;

@@ -9,11 +9,20 @@
 use crate::CpuBackend;
 use crate::error::CpuError;
 use crate::exec::read_buffer;
+use crate::matmul::{StridedMat, faer_matmul, product_work};
 use kiln_ir::{
     C64, C128, DType, Element, IndexIter, LibraryStep, Operand, Realized, ScanOp, Schedule, Shape,
     Storage,
 };
+use rayon::prelude::*;
 use std::sync::Arc;
+
+/// A batch of at least as many products as threads runs one product per thread (no split of a
+/// product, no packing twice) when the products are below this many multiply-adds or the batch
+/// divides evenly over the threads; only a few large products left over favour splitting each.
+/// Measured on 2 cores, f32: 16 x 256^3 168 GFLOP/s per product per thread against 141-148
+/// split, 64 x 128^3 179 against 77-89, 512 x 32^3 117 against 6.
+const BATCH_PARALLEL_WORK: usize = 512 * 512 * 512;
 
 /// Element arithmetic for the library loops: wrapping for integers, IEEE for floats.
 pub trait Num: Element {
@@ -200,34 +209,37 @@ fn gemm_batched<T: Num + crate::linalg::Field>(
     let out_addr = out.as_mut_ptr() as usize;
     let (a_addr, b_addr) = (a.0.as_ptr() as usize, b.0.as_ptr() as usize);
     let size = std::mem::size_of::<T>();
+    let one = |bn: usize, bi: &[usize], threads: usize| {
+        let (ao, bo) = (batch_offset(a.1, bi), batch_offset(b.1, bi));
+        let lhs = StridedMat {
+            addr: a_addr.wrapping_add_signed(ao * size as isize),
+            rs: a_rs,
+            cs: a_cs,
+        };
+        let rhs = StridedMat {
+            addr: b_addr.wrapping_add_signed(bo * size as isize),
+            rs: b_rs,
+            cs: b_cs,
+        };
+        // SAFETY: `Schedule::verify` checked that both operand views fit their storages, so
+        // every element `offset + i*rs + j*cs` the product reads (i < m or k, j < k or n) is in
+        // bounds; the destination is the exclusively owned `out` of batch*m*n elements, and
+        // product `bn` writes only its row-major chunk bn*m*n .. (bn+1)*m*n.
+        unsafe { faer_matmul::<T>(m, n, k, out_addr + bn * m * n * size, lhs, rhs, threads) };
+    };
+    let batch: Vec<Vec<usize>> = IndexIter::new(&d.batch).collect();
     backend.pool().install(|| {
-        for (bn, bi) in IndexIter::new(&d.batch).enumerate() {
-            let (ao, bo) = (batch_offset(a.1, &bi), batch_offset(b.1, &bi));
-            let lhs = crate::linalg::StridedMat {
-                addr: a_addr.wrapping_add_signed(ao * size as isize),
-                rs: a_rs,
-                cs: a_cs,
-            };
-            let rhs = crate::linalg::StridedMat {
-                addr: b_addr.wrapping_add_signed(bo * size as isize),
-                rs: b_rs,
-                cs: b_cs,
-            };
-            // SAFETY: `Schedule::verify` checked that both operand views fit their storages,
-            // so every element `offset + i*rs + j*cs` the product reads (i < m or k, j < k or n)
-            // is in bounds; the destination is the exclusively owned `out` of batch*m*n
-            // elements, written at row-major offsets bn*m*n + i*n + j.
-            unsafe {
-                crate::linalg::faer_matmul::<T>(
-                    m,
-                    n,
-                    k,
-                    out_addr + bn * m * n * size,
-                    lhs,
-                    rhs,
-                    threads,
-                )
-            };
+        let even = batch.len().is_multiple_of(threads);
+        if batch.len() >= threads && (even || product_work(m, n, k) < BATCH_PARALLEL_WORK) {
+            // Many small products: one thread each, the batch spread over the pool.
+            batch
+                .par_iter()
+                .enumerate()
+                .for_each(|(bn, bi)| one(bn, bi, 1));
+        } else {
+            for (bn, bi) in batch.iter().enumerate() {
+                one(bn, bi, threads);
+            }
         }
     });
     Ok(())

@@ -193,6 +193,71 @@ fn pipeline_matches_the_oracle() {
     }
 }
 
+/// Every way a float product is spread over threads (`matmul.rs`): blocks of output columns,
+/// blocks of rows (tall outputs), faer's own split (a long inner dimension with a narrow output),
+/// one product per thread (a batch of small products), and one thread; operands transposed
+/// through their strides, for real and complex dtypes, on 1, 2 and 3 threads (3 leaves a short
+/// last block).
+#[test]
+fn float_products_split_over_threads_match_the_reference() {
+    let mut rng = Rng(29);
+    let shapes = [
+        (1, 70, 90, 300),  // columns
+        (1, 300, 90, 70),  // rows
+        (1, 40, 2000, 40), // inner dimension
+        (8, 20, 30, 25),   // batch
+        (1, 3, 4, 5),      // one thread
+    ];
+    for threads in [1, 2, 3] {
+        let backend = CpuBackend::with_threads(threads).unwrap();
+        for d in [DType::F32, DType::F64, DType::C64] {
+            for &(b, m, k, n) in &shapes {
+                let x = realized(&mut rng, d, &[b * m * k]);
+                let w = realized(&mut rng, d, &[k * n]);
+                // Small integers: every partial sum is exact, so any summation order (faer's
+                // blocking, the reference's loop) gives the same bits and a dropped or doubly
+                // written block cannot hide in a tolerance.
+                let tame = |r: &Realized| {
+                    let vals: Vec<Scalar> = r
+                        .scalars()
+                        .iter()
+                        .map(|v| {
+                            let x = v.to_f64();
+                            let x = if x.is_nan() { 0.0 } else { x };
+                            Scalar::from_f64((x.clamp(-4.0, 4.0) * 2.0).round(), d)
+                        })
+                        .collect();
+                    Realized::from_scalars(d, r.shape().clone(), &vals).unwrap()
+                };
+                let s = Schedule {
+                    buffers: vec![BufferDecl {
+                        dtype: d,
+                        len: b * m * n,
+                    }],
+                    steps: vec![Step::Library(LibraryStep::MatMul {
+                        // x row-major per batch; w read transposed (stored n x k).
+                        a: Operand {
+                            buffer: BufferRef::Input(0),
+                            view: view(&[b, m, k], &[(m * k) as isize, k as isize, 1], 0),
+                        },
+                        b: Operand {
+                            buffer: BufferRef::Input(1),
+                            view: view(&[b, k, n], &[0, 1, k as isize], 0),
+                        },
+                        out: 0,
+                        dtype: d,
+                    })],
+                    outputs: vec![Operand {
+                        buffer: BufferRef::Temp(0),
+                        view: view(&[b, m, n], &[(m * n) as isize, n as isize, 1], 0),
+                    }],
+                };
+                compare(&backend, &s, &[tame(&x), tame(&w)], &Tolerance::program());
+            }
+        }
+    }
+}
+
 #[test]
 fn batched_matmul_with_negative_and_broadcast_strides() {
     let backend = CpuBackend::new().unwrap();
