@@ -20,11 +20,13 @@ only="${ONLY:-w1 w2 w3 w4}"
 field() { sed -n "s/.*\b$1=\([^ ]*\).*/\1/p" | head -1; }
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-echo "| workload | n | kiln cold first | kiln warm-memory | kiln warm-disk first (new process) | disk first - warm | kiln new length | kiln compiles cold / disk / new length | JAX first call | JAX warm | JAX persistent-cache first (new process) | JAX new length |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| workload | n | kiln cold first | kiln warm-memory | kiln warm-disk first (new process) | disk first - warm | kiln new length | kiln warm-disk first at 3n (new process) | kiln compiles cold / disk / new length / disk new length | JAX first call | JAX warm | JAX persistent-cache first (new process) | JAX new length | JAX persistent-cache first at 3n (new process) |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 for w in $only; do
   n=${sizes[$w]}
-  cold=(); warm=(); disk=(); newlen=(); jf=(); jw=(); jd=(); jn=()
+  # Not n + 4096: the first process evaluates that length too (its "new length").
+  n2=$(( n * 3 ))
+  cold=(); warm=(); disk=(); newlen=(); disk2=(); jf=(); jw=(); jd=(); jn=(); jd2=()
   for r in $(seq "$runs"); do
     dir=$(mktemp -d); jdir=$(mktemp -d)
     out=$(KILN_CACHE_DIR="$dir" "$kiln" eval-workload "$w" --n "$n")
@@ -36,14 +38,20 @@ for w in $only; do
     disk+=("$(echo "$out2" | field first_ms)")
     dc=$(echo "$out2" | grep after_first | field compiles)
     [ "$(echo "$out" | field digest)" = "$(echo "$out2" | field digest)" ] || { echo "digest mismatch $w" >&2; exit 1; }
+    # A new process at another length of the class: the plan and the kernels come from disk.
+    out3=$(KILN_CACHE_DIR="$dir" "$kiln" eval-workload "$w" --n "$n2")
+    disk2+=("$(echo "$out3" | field first_ms)")
+    d2c=$(echo "$out3" | grep after_first | field compiles)
     j=$("$py" "$here/python/cache_latency_jax.py" "$w" --n "$n" --cache-dir "$jdir")
     jf+=("$(echo "$j" | field first_ms)"); jw+=("$(echo "$j" | field warm_ms)"); jn+=("$(echo "$j" | field new_length_ms)")
     j2=$("$py" "$here/python/cache_latency_jax.py" "$w" --n "$n" --cache-dir "$jdir")
     jd+=("$(echo "$j2" | field first_ms)")
+    j3=$("$py" "$here/python/cache_latency_jax.py" "$w" --n "$n2" --cache-dir "$jdir")
+    jd2+=("$(echo "$j3" | field first_ms)")
     rm -rf "$dir" "$jdir"
   done
   m() { printf '%s\n' "$@" | median; }
   c=$(m "${cold[@]}"); wm=$(m "${warm[@]}"); d=$(m "${disk[@]}")
   over=$(awk -v d="$d" -v w="$wm" 'BEGIN {printf "%.2f", d - w}')
-  echo "| $w | $n | $c ms | $wm ms | $d ms | $over ms | $(m "${newlen[@]}") ms | $cc / $dc / $nc | $(m "${jf[@]}") ms | $(m "${jw[@]}") ms | $(m "${jd[@]}") ms | $(m "${jn[@]}") ms |"
+  echo "| $w | $n | $c ms | $wm ms | $d ms | $over ms | $(m "${newlen[@]}") ms | $(m "${disk2[@]}") ms | $cc / $dc / $nc / $d2c | $(m "${jf[@]}") ms | $(m "${jw[@]}") ms | $(m "${jd[@]}") ms | $(m "${jn[@]}") ms | $(m "${jd2[@]}") ms |"
 done

@@ -1,7 +1,7 @@
 //! The plan caches end to end, through the `kiln` binary: a new length is a class hit (no
 //! optimiser) and gives the bytes a fresh process computes for that length; a second process
-//! reads the optimised plan from disk; a corrupt plan entry is a miss; strict mode still works
-//! with plans on disk. Each test runs fresh processes on its own temporary cache directory.
+//! reads the optimised plan from disk, at the same length or another; a corrupt plan entry is a
+//! miss; strict mode still works with plans on disk. Each test runs fresh processes on its own temporary cache directory.
 
 mod support;
 
@@ -54,6 +54,17 @@ fn cold_class_hit_and_warm_disk_plans_give_identical_results() {
             disk.get("workload", "digest"),
             cold.get("workload", "digest"),
             "{w}"
+        );
+        // A process that starts at the other length reads the class's plan from disk too
+        // (rebound to its extents): no optimiser, no compile, the bytes of a cold evaluation.
+        let moved = eval_workload(tmp.path(), &[], w, N + 4096);
+        assert_eq!(moved.num("after_first", "plan_disk_hits"), 1, "{w}");
+        assert_eq!(moved.num("after_first", "plan_misses"), 0, "{w}");
+        assert_eq!(moved.num("after_first", "compiles"), 0, "{w}");
+        assert_eq!(
+            moved.get("workload", "digest"),
+            other.get("workload", "digest"),
+            "{w}: a plan rebound from disk differs from a cold evaluation"
         );
         // The plan read from disk was parametric, so its new length is a class hit too.
         assert_eq!(

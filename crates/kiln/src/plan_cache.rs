@@ -9,8 +9,9 @@
 //!    (new lengths) reuses that one's optimised program, rebound to the new extents and verified,
 //!    if the probe found it parametric; the scheduler and kernel resolution run (kernels are
 //!    shape-generic, so nothing compiles), the optimiser does not.
-//! 3. **disk** (`plan_store`): a program an earlier process optimised reads the optimised program
-//!    from the disk cache; no optimiser (and no rule set is built).
+//! 3. **disk** (`plan_store`): a program an earlier process optimised, or another length of a
+//!    parametric class an earlier process optimised, reads the optimised program from the disk
+//!    cache (rebound to its extents); no optimiser (and no rule set is built).
 //!
 //! Otherwise the optimiser runs, its result is probed for parametricity, stored on disk and in
 //! the class cache. Every level ends in the same checks as a fresh plan, so all levels give the
@@ -42,7 +43,8 @@ pub struct PlanCacheStats {
     /// Evaluations that reused the optimised program of another length of the same layout class
     /// (no optimiser; the scheduler ran and found every kernel cached).
     pub class_hits: u64,
-    /// Evaluations whose optimised program came from the disk cache (no optimiser).
+    /// Evaluations whose optimised program came from the disk cache, stored for this program or
+    /// for another length of its class (no optimiser).
     pub disk_hits: u64,
     /// Evaluations that ran the optimiser (or had it turned off) and the scheduler.
     pub misses: u64,
@@ -263,9 +265,9 @@ pub(crate) fn optimized_for(
         return Ok((rebound, Source::Class));
     }
     let class_known = known.is_some();
-    let disk_key = store.and_then(|s| s.key(program, &config.opt));
-    if let (Some(store), Some(key)) = (store, &disk_key)
-        && let Some(plan) = store.load(key, program)
+    let disk_keys = store.and_then(|s| s.keys(program, &classified, &config.opt));
+    if let (Some(store), Some(keys)) = (store, &disk_keys)
+        && let Some(plan) = store.load(keys, program, &classified)
     {
         if !class_known {
             lock().remember(classified, &plan.optimized, plan.parametric);
@@ -277,8 +279,8 @@ pub(crate) fn optimized_for(
     // A class already known needs no probe: it is not parametric (else it would have hit).
     let parametric =
         !class_known && plan_class::is_parametric(program, &optimized, &classified, &config.opt);
-    if let (Some(store), Some(key)) = (store, &disk_key) {
-        store.save(key, &optimized, parametric);
+    if let (Some(store), Some(keys)) = (store, &disk_keys) {
+        store.save(keys, &optimized, &classified.values, parametric);
     }
     if !class_known {
         lock().remember(classified, &optimized, parametric);

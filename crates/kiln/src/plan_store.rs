@@ -1,25 +1,34 @@
 //! Optimised programs on disk, so that a new process evaluating a program an earlier one
-//! optimised skips the optimiser (and building its rule set) entirely.
+//! optimised (or another length of its layout class) skips the optimiser, and building its rule
+//! set, entirely.
 //!
 //! An entry lives in the `plans` section of the disk cache (`kiln-cache`: same directory, entry
 //! format, checksum, atomic writes, trust rules and LRU bound as the kernels, with a bound of its
 //! own). Its key hashes the code store's target (cache format, kiln and compiler versions,
-//! target), a plan format version, the optimiser options and the program's text form (kiln-opt's
-//! s-expression of the live program: every op, attribute, constant, dtype and shape). The
-//! payload is the plan format line, whether the optimisation was found parametric (see
-//! `plan_class`), and the optimised program's text form.
+//! target), a plan format version, the optimiser options and the program's layout class
+//! (`plan_class::ClassKey`, written with `Debug`: every op, attribute, constant, dtype and
+//! extent class). A class the probe found parametric has one entry for all its lengths; any
+//! other program is keyed by its class *and* its symbols' values, which together determine the
+//! program exactly. The payload is the plan format line, whether the optimisation was found
+//! parametric, the symbols' values the stored program was optimised at, and the optimised
+//! program's text form (kiln-opt's s-expression).
 //!
 //! Invariant: a plan read from disk is used only if its entry passed the store's checks, its
-//! format line matches, its text parses, rebuilds over this program's inputs (`expr_to_program`
-//! re-infers every node), passes `Program::verify`, and has this program's number of outputs,
-//! each with the same dtype and shape; anything else is a miss, and the optimiser runs. Disk
-//! problems are logged by the store, never fail an evaluation.
+//! format line matches, its text parses and rebuilds over inputs of the stored extents
+//! (`expr_to_program` re-infers every node), it is rebound to this program's extents (only a
+//! parametric plan to other values) and passes `Program::verify` over this program's inputs, and
+//! it has this program's number of outputs, each with the same dtype and shape; anything else is
+//! a miss, and the optimiser runs. Disk problems are logged by the store, never fail an
+//! evaluation.
 
 use kiln_cache::{CacheConfig, DiskCache, Key, Target};
-use kiln_ir::Program;
+use kiln_ir::{Program, Realized, Scalar, Shape, View};
+use std::sync::Arc;
+
+use crate::plan_class::{self, Classified};
 
 /// Changes whenever the payload's meaning changes.
-const PLAN_FORMAT: &str = "kiln-plan 1";
+const PLAN_FORMAT: &str = "kiln-plan 2";
 
 /// Programs longer than this are not stored: egg's text form is printed and parsed recursively
 /// (a deep chain would overflow the stack), and such programs gain little from skipping egg.
@@ -31,7 +40,14 @@ pub(crate) struct PlanStore {
     target: Target,
 }
 
-/// An optimised program read from disk.
+/// The two keys a program may be stored under: its class (a parametric plan) and its class with
+/// its symbols' values (any plan).
+pub(crate) struct PlanKeys {
+    class: Key,
+    exact: Key,
+}
+
+/// An optimised program read from disk, rebound to the program it was looked up for.
 pub(crate) struct StoredPlan {
     pub optimized: Program,
     pub parametric: bool,
@@ -52,37 +68,62 @@ impl PlanStore {
         })
     }
 
-    /// The key of `program` under `options` (`None` if the program cannot be written as text).
-    pub(crate) fn key(&self, program: &Program, options: &kiln_opt::OptConfig) -> Option<Key> {
+    /// The keys of `program` (classified as `classified`) under `options`; `None` for programs
+    /// too long to store.
+    pub(crate) fn keys(
+        &self,
+        program: &Program,
+        classified: &Classified,
+        options: &kiln_opt::OptConfig,
+    ) -> Option<PlanKeys> {
         if program.nodes.len() > MAX_PLAN_NODES {
             return None;
         }
-        let expr = kiln_opt::convert::program_to_expr(program).ok()?;
-        let text = format!("{PLAN_FORMAT}\n{options:?}\n{expr}");
-        Some(self.target.key("plan", &text))
+        let class = format!("{PLAN_FORMAT}\n{options:?}\n{:?}", classified.key);
+        let exact = format!("{class}\nvalues={:?}", classified.values);
+        Some(PlanKeys {
+            class: self.target.key("plan", &class),
+            exact: self.target.key("plan", &exact),
+        })
     }
 
-    /// The stored plan of `key` for `program`, checked as the module docs say.
-    pub(crate) fn load(&self, key: &Key, program: &Program) -> Option<StoredPlan> {
-        let entry = self.disk.get(key)?;
-        let plan = decode(&entry.payload, program);
-        if plan.is_none() {
-            kiln_cache::warn(format!(
-                "plan entry {key} does not fit its program; ignored"
-            ));
-        }
-        plan
+    /// The stored plan for `program`: its class's parametric plan, else its own; checked as the
+    /// module docs say.
+    pub(crate) fn load(
+        &self,
+        keys: &PlanKeys,
+        program: &Program,
+        classified: &Classified,
+    ) -> Option<StoredPlan> {
+        [&keys.class, &keys.exact].into_iter().find_map(|key| {
+            let entry = self.disk.get(key)?;
+            let plan = decode(&entry.payload, program, &classified.values);
+            if plan.is_none() {
+                kiln_cache::warn(format!(
+                    "plan entry {key} does not fit its program; ignored"
+                ));
+            }
+            plan
+        })
     }
 
-    /// Writes a plan (a failure is logged by the store).
-    pub(crate) fn save(&self, key: &Key, optimized: &Program, parametric: bool) {
+    /// Writes a plan optimised at the symbol values `values`: under the class key when
+    /// `parametric`, else under the exact key (a failure is logged by the store).
+    pub(crate) fn save(
+        &self,
+        keys: &PlanKeys,
+        optimized: &Program,
+        values: &[usize],
+        parametric: bool,
+    ) {
         if optimized.nodes.len() > MAX_PLAN_NODES {
             return;
         }
         let Ok(expr) = kiln_opt::convert::program_to_expr(optimized) else {
             return;
         };
-        let payload = format!("{PLAN_FORMAT}\nparametric={}\n{expr}", u8::from(parametric));
+        let payload = encode(&expr.to_string(), values, parametric);
+        let key = if parametric { &keys.class } else { &keys.exact };
         let _ = self.disk.put(key, "plan", payload.as_bytes());
     }
 
@@ -91,10 +132,48 @@ impl PlanStore {
     }
 }
 
-/// Parses and checks a payload against the program it must optimise.
-fn decode(payload: &[u8], program: &Program) -> Option<StoredPlan> {
+fn encode(expr: &str, values: &[usize], parametric: bool) -> String {
+    let values: Vec<String> = values.iter().map(usize::to_string).collect();
+    format!(
+        "{PLAN_FORMAT}\nparametric={}\nvalues={}\n{expr}",
+        u8::from(parametric),
+        values.join(",")
+    )
+}
+
+/// Inputs of `program`'s dtypes with every extent equal to `to[i]` moved to `from[i]`: a
+/// zero-stride view of one element each (only their types matter to `expr_to_program`).
+fn stand_in_inputs(program: &Program, to: &[usize], from: &[usize]) -> Option<Vec<Realized>> {
+    program
+        .inputs
+        .iter()
+        .map(|input| {
+            let dims: Vec<usize> = input
+                .view
+                .shape
+                .dims()
+                .iter()
+                .map(|d| to.iter().position(|v| v == d).map_or(*d, |i| from[i]))
+                .collect();
+            let dtype = input.dtype();
+            let one = Realized::from_scalars(dtype, Shape(vec![1]), &[Scalar::zero(dtype)]).ok()?;
+            Some(Realized {
+                storage: Arc::clone(&one.storage),
+                view: View {
+                    strides: vec![0; dims.len()],
+                    shape: Shape(dims),
+                    offset: 0,
+                },
+            })
+        })
+        .collect()
+}
+
+/// Parses and checks a payload against the program it must optimise, whose symbols have the
+/// values `values`.
+fn decode(payload: &[u8], program: &Program, values: &[usize]) -> Option<StoredPlan> {
     let text = std::str::from_utf8(payload).ok()?;
-    let mut lines = text.splitn(3, '\n');
+    let mut lines = text.splitn(4, '\n');
     if lines.next()? != PLAN_FORMAT {
         return None;
     }
@@ -103,6 +182,16 @@ fn decode(payload: &[u8], program: &Program) -> Option<StoredPlan> {
         "parametric=0" => false,
         _ => return None,
     };
+    let stored: Vec<usize> = match lines.next()?.strip_prefix("values=")? {
+        "" => Vec::new(),
+        list => list
+            .split(',')
+            .map(|v| v.parse().ok())
+            .collect::<Option<_>>()?,
+    };
+    if stored.len() != values.len() || (!parametric && stored != values) {
+        return None;
+    }
     let body = lines.next()?;
     // The parser recurses per nesting level: refuse text nested deeper than any stored plan.
     let mut depth = 0usize;
@@ -117,8 +206,10 @@ fn decode(payload: &[u8], program: &Program) -> Option<StoredPlan> {
         }
     }
     let expr: egg::RecExpr<kiln_opt::ArrayLang> = body.parse().ok()?;
-    let optimized = kiln_opt::convert::expr_to_program(&expr, &program.inputs).ok()?;
-    optimized.verify().ok()?;
+    let inputs = stand_in_inputs(program, values, &stored)?;
+    let template = kiln_opt::convert::expr_to_program(&expr, &inputs).ok()?;
+    template.verify().ok()?;
+    let optimized = plan_class::rebind(&template, &stored, values, program.inputs.clone())?;
     let same_outputs = optimized.outputs.len() == program.outputs.len()
         && optimized
             .outputs
@@ -157,32 +248,55 @@ mod tests {
     #[test]
     fn payloads_round_trip_and_bad_ones_are_refused() {
         let p = program(5);
-        let expr = kiln_opt::convert::program_to_expr(&p).unwrap();
-        let good = format!("{PLAN_FORMAT}\nparametric=1\n{expr}");
-        let plan = decode(good.as_bytes(), &p).unwrap();
+        let expr = kiln_opt::convert::program_to_expr(&p).unwrap().to_string();
+        let good = encode(&expr, &[5], true);
+        let plan = decode(good.as_bytes(), &p, &[5]).unwrap();
         assert!(plan.parametric);
         assert_eq!(plan.optimized.nodes, p.nodes);
-        // Another format, a damaged flag, damaged text, or a plan for other shapes: misses.
+        // Another format, a damaged flag or value list, damaged text, or a plan for other
+        // shapes: misses.
         let bad = [
-            format!("kiln-plan 0\nparametric=1\n{expr}"),
-            format!("{PLAN_FORMAT}\nparametric=2\n{expr}"),
-            format!("{PLAN_FORMAT}\nparametric=1\n(exp input#0:f64[5]"),
-            format!("{PLAN_FORMAT}\nparametric=1\n(sin input#0:f64[5])"),
+            good.replace(PLAN_FORMAT, "kiln-plan 1"),
+            good.replace("parametric=1", "parametric=2"),
+            good.replace("values=5", "values=5,x"),
+            good.replace("values=5", "values=5,6"),
+            encode("(exp input#0:f64[5]", &[5], true),
+            encode("(sin input#0:f64[5])", &[5], true),
         ];
-        for b in &bad[..3] {
-            assert!(decode(b.as_bytes(), &p).is_none(), "{b}");
+        for b in &bad[..5] {
+            assert!(decode(b.as_bytes(), &p, &[5]).is_none(), "{b}");
         }
         // A plan computing something else of the same type is not detectable here (the entry
         // checksum and the owner check guard against that); one of another type is.
-        assert!(decode(bad[3].as_bytes(), &p).is_some());
-        assert!(decode(good.as_bytes(), &program(6)).is_none());
-        assert!(decode(&[0xff, 0xfe], &p).is_none());
+        assert!(decode(bad[5].as_bytes(), &p, &[5]).is_some());
+        assert!(decode(good.as_bytes(), &program(6), &[5]).is_none());
+        assert!(decode(&[0xff, 0xfe], &p, &[5]).is_none());
         // Nesting deeper than any stored plan is refused before parsing (no deep recursion).
-        let deep = format!(
-            "{PLAN_FORMAT}\nparametric=0\n{}input#0:f64[5]{}",
-            "(exp ".repeat(100_000),
-            ")".repeat(100_000)
+        let deep = encode(
+            &format!(
+                "{}input#0:f64[5]{}",
+                "(exp ".repeat(100_000),
+                ")".repeat(100_000)
+            ),
+            &[5],
+            false,
         );
-        assert!(decode(deep.as_bytes(), &p).is_none());
+        assert!(decode(deep.as_bytes(), &p, &[5]).is_none());
+    }
+
+    /// A parametric plan stored at one length serves another (rebound to its extents); a plan
+    /// that is not parametric serves only the values it was optimised at.
+    #[test]
+    fn parametric_plans_serve_every_length_of_their_class() {
+        let stored = program(5);
+        let expr = kiln_opt::convert::program_to_expr(&stored)
+            .unwrap()
+            .to_string();
+        let other = program(9);
+        let plan = decode(encode(&expr, &[5], true).as_bytes(), &other, &[9]).unwrap();
+        assert_eq!(plan.optimized.nodes, other.nodes);
+        assert!(plan.optimized.verify().is_ok());
+        assert!(decode(encode(&expr, &[5], false).as_bytes(), &other, &[9]).is_none());
+        assert!(decode(encode(&expr, &[5], false).as_bytes(), &stored, &[5]).is_some());
     }
 }
