@@ -6,7 +6,9 @@
 //! rustfft transforms them in one call, and the block scatters its results into the output. For a
 //! line along the last axis the reads and writes are contiguous; along another axis, a block's
 //! lines are neighbours in memory, so each gathered row is a short contiguous run. Real transforms
-//! run a complex transform of length `n` (the real line, or the Hermitian extension for `C2r`).
+//! run realfft's real-to-complex or complex-to-real transform of length `n` on each gathered line
+//! (about half the work of a complex transform of length `n`; the imaginary parts of the zero and
+//! Nyquist entries of a `C2r` input are ignored, as NumPy's Hermitian extension ignores them).
 //! Complex-to-complex lines along the last axis skip the scratch: a block gathers its lines
 //! straight into its stretch of the output and transforms them there.
 //!
@@ -14,8 +16,8 @@
 //! from operand entry `(j - roll_in) mod m` (two runs per line), and transformed entry `i` is
 //! stored at `(i + roll_out) mod out_extent` (the in-place path rotates each line in cache).
 //!
-//! Plans are cached by rustfft's `FftPlanner`, one per precision behind a lock, so a length is
-//! planned once per process.
+//! Plans are cached by rustfft's `FftPlanner` and realfft's `RealFftPlanner`, one of each per
+//! precision behind a lock, so a length is planned once per process.
 //!
 //! Invariant: every output element is written exactly once, by the block that owns its line;
 //! blocks own disjoint lines, so their writes never overlap (the one `unsafe` write relies on
@@ -26,6 +28,7 @@ use crate::error::CpuError;
 use crate::libops::Arg;
 use kiln_ir::{DType, Element, FftKind, FftOp, Storage};
 use rayon::prelude::*;
+use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
 use rustfft::num_complex::Complex;
 use rustfft::{Fft, FftDirection, FftNum, FftPlanner};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -35,29 +38,106 @@ const BLOCK_ELEMENTS: usize = 1 << 15;
 /// The most lines one block gathers.
 const MAX_BLOCK_LINES: usize = 64;
 
-/// A float precision rustfft serves, with its process-wide planner.
+/// A float precision rustfft serves, with its process-wide planners.
 trait Precision: FftNum + Element {
     fn planner() -> &'static Mutex<FftPlanner<Self>>;
+    fn real_planner() -> &'static Mutex<RealFftPlanner<Self>>;
 }
 
-impl Precision for f32 {
-    fn planner() -> &'static Mutex<FftPlanner<f32>> {
-        static PLANNER: OnceLock<Mutex<FftPlanner<f32>>> = OnceLock::new();
-        PLANNER.get_or_init(|| Mutex::new(FftPlanner::new()))
+macro_rules! precision {
+    ($t:ty) => {
+        impl Precision for $t {
+            fn planner() -> &'static Mutex<FftPlanner<$t>> {
+                static PLANNER: OnceLock<Mutex<FftPlanner<$t>>> = OnceLock::new();
+                PLANNER.get_or_init(|| Mutex::new(FftPlanner::new()))
+            }
+            fn real_planner() -> &'static Mutex<RealFftPlanner<$t>> {
+                static PLANNER: OnceLock<Mutex<RealFftPlanner<$t>>> = OnceLock::new();
+                PLANNER.get_or_init(|| Mutex::new(RealFftPlanner::new()))
+            }
+        }
+    };
+}
+precision!(f32);
+precision!(f64);
+
+/// The transform of one line of length `n`, as planned for the op's kind.
+#[derive(Clone)]
+enum LinePlan<T: Precision> {
+    Complex(Arc<dyn Fft<T>>),
+    RealForward(Arc<dyn RealToComplex<T>>),
+    RealInverse(Arc<dyn ComplexToReal<T>>),
+}
+
+impl<T: Precision> LinePlan<T> {
+    /// The cached plan of `kind` for length `n` (a poisoned lock still holds a valid planner).
+    fn new(kind: FftKind, n: usize) -> LinePlan<T> {
+        let complex = |direction| {
+            let mut planner = T::planner().lock().unwrap_or_else(|e| e.into_inner());
+            LinePlan::Complex(planner.plan_fft(n, direction))
+        };
+        let real = || T::real_planner().lock().unwrap_or_else(|e| e.into_inner());
+        match kind {
+            FftKind::Forward => complex(FftDirection::Forward),
+            FftKind::Inverse => complex(FftDirection::Inverse),
+            FftKind::RealForward => LinePlan::RealForward(real().plan_fft_forward(n)),
+            FftKind::RealInverse => LinePlan::RealInverse(real().plan_fft_inverse(n)),
+        }
     }
-}
 
-impl Precision for f64 {
-    fn planner() -> &'static Mutex<FftPlanner<f64>> {
-        static PLANNER: OnceLock<Mutex<FftPlanner<f64>>> = OnceLock::new();
-        PLANNER.get_or_init(|| Mutex::new(FftPlanner::new()))
+    fn scratch_len(&self) -> usize {
+        match self {
+            LinePlan::Complex(f) => f.get_inplace_scratch_len(),
+            LinePlan::RealForward(f) => f.get_scratch_len(),
+            LinePlan::RealInverse(f) => f.get_scratch_len(),
+        }
     }
-}
 
-/// The cached plan for a transform of length `n` (a poisoned lock still holds a valid planner).
-fn plan<T: Precision>(n: usize, direction: FftDirection) -> Arc<dyn Fft<T>> {
-    let mut planner = T::planner().lock().unwrap_or_else(|e| e.into_inner());
-    planner.plan_fft(n, direction)
+    /// Transforms each length-`n` line of `buffer` in place: a real forward transform reads the
+    /// real parts and leaves the `n/2 + 1` frequencies at the start of the line; a real inverse
+    /// reads the first `n/2 + 1` entries and leaves the real samples (imaginary parts zero).
+    fn process(
+        &self,
+        buffer: &mut [Complex<T>],
+        n: usize,
+        scratch: &mut [Complex<T>],
+        reals: &mut Vec<T>,
+        half: &mut Vec<Complex<T>>,
+    ) -> Result<(), CpuError> {
+        let zero = Complex::new(T::zero(), T::zero());
+        match self {
+            LinePlan::Complex(f) => f.process_with_scratch(buffer, scratch),
+            LinePlan::RealForward(f) => {
+                reals.resize(n, T::zero());
+                half.resize(n / 2 + 1, zero);
+                for line in buffer.chunks_exact_mut(n) {
+                    for (r, c) in reals.iter_mut().zip(line.iter()) {
+                        *r = c.re;
+                    }
+                    f.process_with_scratch(reals, half, scratch)
+                        .map_err(|e| internal(&e.to_string()))?;
+                    line[..half.len()].copy_from_slice(half);
+                }
+            }
+            LinePlan::RealInverse(f) => {
+                reals.resize(n, T::zero());
+                half.resize(n / 2 + 1, zero);
+                for line in buffer.chunks_exact_mut(n) {
+                    half.copy_from_slice(&line[..n / 2 + 1]);
+                    match f.process_with_scratch(half, reals, scratch) {
+                        // Non-zero imaginary parts at zero or Nyquist: realfft treats them as
+                        // zero, which is what the Hermitian extension does to the real output.
+                        Ok(()) | Err(realfft::FftError::InputValues(..)) => {}
+                        Err(e) => return Err(internal(&e.to_string())),
+                    }
+                    for (c, &r) in line.iter_mut().zip(reals.iter()) {
+                        *c = Complex::new(r, T::zero());
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// An operand element read as a complex number.
@@ -85,6 +165,8 @@ trait StoreAs<T>: Element {
     fn store(c: Complex<T>) -> Self;
     /// The output as complex entries, when it is complex (for in-place transforms).
     fn as_complex(out: &mut [Self]) -> Option<&mut [Complex<T>]>;
+    /// The output as real entries, when it is real (complex-to-real lines written in place).
+    fn as_real(out: &mut [Self]) -> Option<&mut [T]>;
 }
 
 impl<T: Precision> StoreAs<T> for T {
@@ -93,6 +175,9 @@ impl<T: Precision> StoreAs<T> for T {
     }
     fn as_complex(_: &mut [T]) -> Option<&mut [Complex<T>]> {
         None
+    }
+    fn as_real(out: &mut [T]) -> Option<&mut [T]> {
+        Some(out)
     }
 }
 
@@ -105,6 +190,9 @@ where
     }
     fn as_complex(out: &mut [Complex<T>]) -> Option<&mut [Complex<T>]> {
         Some(out)
+    }
+    fn as_real(_: &mut [Complex<T>]) -> Option<&mut [T]> {
+        None
     }
 }
 
@@ -178,6 +266,51 @@ impl<O> SharedOut<O> {
     }
 }
 
+/// How a line's entries sit in the operand: `extent` entries `axis_stride` apart, and line entry
+/// `j` (rolled) is operand entry `(first + j) mod extent`.
+struct RolledLine {
+    extent: usize,
+    first: usize,
+    axis_stride: isize,
+}
+
+/// Writes `f` of line entries `0..head.len()` (at most `extent`) of the operand line starting at
+/// `base` into `head`: two contiguous runs (from `first` to the end, then from the start) when
+/// the line is contiguous, else one checked read per entry.
+fn gather_line<I: Copy, D>(
+    data: &[I],
+    base: isize,
+    line: &RolledLine,
+    head: &mut [D],
+    f: impl Fn(I) -> D,
+) -> Result<(), CpuError> {
+    if head.is_empty() {
+        return Ok(());
+    }
+    let outside = || internal("fft operand view leaves its storage");
+    if line.axis_stride == 1 {
+        let src = usize::try_from(base)
+            .ok()
+            .and_then(|b| data.get(b..b + line.extent))
+            .ok_or_else(outside)?;
+        let (wrapped, straight) = src.split_at(line.first);
+        for (slot, &v) in head.iter_mut().zip(straight.iter().chain(wrapped)) {
+            *slot = f(v);
+        }
+        return Ok(());
+    }
+    for (j, slot) in head.iter_mut().enumerate() {
+        let at = (line.first + j) % line.extent;
+        let i = base + at as isize * line.axis_stride;
+        let v = usize::try_from(i)
+            .ok()
+            .and_then(|i| data.get(i))
+            .ok_or_else(outside)?;
+        *slot = f(*v);
+    }
+    Ok(())
+}
+
 fn transform<T: Precision, I: Load<T>, O: StoreAs<T>>(
     op: FftOp,
     (storage, operand): Arg<'_>,
@@ -202,6 +335,11 @@ fn transform<T: Precision, I: Load<T>, O: StoreAs<T>>(
         }
     };
     let roll_out = op.roll_out % op.out_extent();
+    let rolled = RolledLine {
+        extent,
+        first: source(0),
+        axis_stride: view.strides[axis],
+    };
     let lines = Lines {
         outer_dims: (0..dims.len())
             .filter(|&d| d != axis)
@@ -224,11 +362,7 @@ fn transform<T: Precision, I: Load<T>, O: StoreAs<T>>(
     if line_count == 0 {
         return Ok(());
     }
-    let direction = match op.kind {
-        FftKind::Forward | FftKind::RealForward => FftDirection::Forward,
-        FftKind::Inverse | FftKind::RealInverse => FftDirection::Inverse,
-    };
-    let fft = plan::<T>(n, direction);
+    let line_plan = LinePlan::<T>::new(op.kind, n);
     let per_block = (BLOCK_ELEMENTS / n).clamp(1, MAX_BLOCK_LINES);
     // At least a few blocks per thread when there are enough lines, for balance.
     let per_block = per_block
@@ -247,7 +381,7 @@ fn transform<T: Precision, I: Load<T>, O: StoreAs<T>>(
     // complex): each block transforms its stretch of the output in place, with no scratch.
     if lines.inner == 1
         && lines.out_extent == n
-        && op.kind != FftKind::RealInverse
+        && let LinePlan::Complex(fft) = &line_plan
         && let Some(o) = O::as_complex(o)
     {
         return o
@@ -259,29 +393,67 @@ fn transform<T: Precision, I: Load<T>, O: StoreAs<T>>(
                     for (b, line) in chunk.chunks_exact_mut(n).enumerate() {
                         let base = lines.input_base(block * per_block + b);
                         let (head, tail) = line.split_at_mut(used);
-                        if used > 0 && lines.axis_stride == 1 {
-                            // Entries `0..used` of the rolled line are two runs of the operand
-                            // line: from `source(0)` to its end, then from its start.
-                            let src = usize::try_from(base)
-                                .ok()
-                                .and_then(|b| data.get(b..b + extent))
-                                .ok_or_else(|| internal("fft operand view leaves its storage"))?;
-                            let first = source(0);
-                            let (wrapped, straight) = src.split_at(first);
-                            for (slot, &v) in head.iter_mut().zip(straight.iter().chain(wrapped)) {
-                                *slot = v.load();
-                            }
-                        } else {
-                            for (j, slot) in head.iter_mut().enumerate() {
-                                *slot = read(base + source(j) as isize * lines.axis_stride)?;
-                            }
-                        }
+                        gather_line(data, base, &rolled, head, |v| v.load())?;
                         tail.fill(zero);
                     }
                     fft.process_with_scratch(chunk, scratch);
                     if roll_out != 0 {
                         for line in chunk.chunks_exact_mut(n) {
                             line.rotate_right(roll_out);
+                        }
+                    }
+                    Ok(())
+                },
+            );
+    }
+    // Real lines along the last axis whose spectrum is the output line (no roll): each line is
+    // gathered into a real scratch and transformed straight into its stretch of the output.
+    if lines.inner == 1
+        && roll_out == 0
+        && let LinePlan::RealForward(fft) = &line_plan
+        && let Some(o) = O::as_complex(o)
+    {
+        let out_extent = lines.out_extent;
+        return o
+            .par_chunks_mut(per_block * out_extent)
+            .enumerate()
+            .try_for_each_init(
+                || (vec![T::zero(); n], vec![zero; fft.get_scratch_len()]),
+                |(reals, scratch), (block, chunk)| -> Result<(), CpuError> {
+                    for (b, spectrum) in chunk.chunks_exact_mut(out_extent).enumerate() {
+                        let base = lines.input_base(block * per_block + b);
+                        let (head, tail) = reals.split_at_mut(used);
+                        gather_line(data, base, &rolled, head, |v| v.load().re)?;
+                        tail.fill(T::zero());
+                        fft.process_with_scratch(reals, spectrum, scratch)
+                            .map_err(|e| internal(&e.to_string()))?;
+                    }
+                    Ok(())
+                },
+            );
+    }
+    // Hermitian lines along the last axis whose real signal is the output line (no roll): each
+    // line's `n/2 + 1` entries are gathered and transformed straight into the output.
+    if lines.inner == 1
+        && roll_out == 0
+        && let LinePlan::RealInverse(fft) = &line_plan
+        && let Some(o) = O::as_real(o)
+    {
+        return o
+            .par_chunks_mut(per_block * n)
+            .enumerate()
+            .try_for_each_init(
+                || (vec![zero; n / 2 + 1], vec![zero; fft.get_scratch_len()]),
+                |(half, scratch), (block, chunk)| -> Result<(), CpuError> {
+                    for (b, signal) in chunk.chunks_exact_mut(n).enumerate() {
+                        let base = lines.input_base(block * per_block + b);
+                        let (head, tail) = half.split_at_mut(used);
+                        gather_line(data, base, &rolled, head, |v| v.load())?;
+                        tail.fill(zero);
+                        match fft.process_with_scratch(half, signal, scratch) {
+                            // Imaginary parts at zero or Nyquist are ignored (module doc).
+                            Ok(()) | Err(realfft::FftError::InputValues(..)) => {}
+                            Err(e) => return Err(internal(&e.to_string())),
                         }
                     }
                     Ok(())
@@ -296,10 +468,11 @@ fn transform<T: Precision, I: Load<T>, O: StoreAs<T>>(
         || {
             (
                 Vec::<Complex<T>>::new(),
-                vec![Complex::new(T::zero(), T::zero()); fft.get_inplace_scratch_len()],
+                vec![zero; line_plan.scratch_len()],
+                (Vec::<T>::new(), Vec::<Complex<T>>::new()),
             )
         },
-        |(buffer, scratch), block| -> Result<(), CpuError> {
+        |(buffer, scratch, (reals, half)), block| -> Result<(), CpuError> {
             let first = block * per_block;
             let count = per_block.min(line_count - first);
             buffer.clear();
@@ -322,12 +495,7 @@ fn transform<T: Precision, I: Load<T>, O: StoreAs<T>>(
                     }
                 }
             }
-            if op.kind == FftKind::RealInverse {
-                for line in buffer.chunks_exact_mut(n) {
-                    hermitian_extend(line);
-                }
-            }
-            fft.process_with_scratch(buffer, scratch);
+            line_plan.process(buffer, n, scratch, reals, half)?;
             // Scatter.
             let out_extent = lines.out_extent;
             let inner = lines.inner;
@@ -353,15 +521,6 @@ fn transform<T: Precision, I: Load<T>, O: StoreAs<T>>(
             Ok(())
         },
     )
-}
-
-/// Completes a line whose first `n/2 + 1` entries hold a Hermitian spectrum:
-/// `X[n-k] = conj(X[k])` for `0 < k < n - k`.
-fn hermitian_extend<T: Precision>(line: &mut [Complex<T>]) {
-    let n = line.len();
-    for k in 1..n.div_ceil(2) {
-        line[n - k] = line[k].conj();
-    }
 }
 
 fn missing() -> CpuError {
