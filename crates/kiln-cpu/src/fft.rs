@@ -264,6 +264,23 @@ impl<O> SharedOut<O> {
         unsafe { self.ptr.add(i).write(value) };
         Ok(())
     }
+
+    /// Writes `values` to elements `start..start + values.len()`, checking the bound once.
+    fn write_run(
+        &self,
+        start: usize,
+        values: impl ExactSizeIterator<Item = O>,
+    ) -> Result<(), CpuError> {
+        if start.saturating_add(values.len()) > self.len {
+            return Err(CpuError::Internal("fft writes past its output".into()));
+        }
+        for (k, value) in values.enumerate() {
+            // SAFETY: `start + k < start + values.len() <= len` (checked above), and the run
+            // belongs to lines of this block only, as for `write`.
+            unsafe { self.ptr.add(start + k).write(value) };
+        }
+        Ok(())
+    }
 }
 
 /// How a line's entries sit in the operand: `extent` entries `axis_stride` apart, and line entry
@@ -487,6 +504,18 @@ fn transform<T: Precision, I: Load<T>, O: StoreAs<T>>(
                         buffer[b * n + j] = read(base + source(j) as isize * lines.axis_stride)?;
                     }
                 }
+            } else if bases.windows(2).all(|w| w[1] == w[0] + 1) {
+                // The block's lines are adjacent in memory: one contiguous run per entry.
+                for j in 0..used {
+                    let start = usize::try_from(bases[0] + source(j) as isize * lines.axis_stride)
+                        .map_err(|_| internal("fft operand view leaves its storage"))?;
+                    let run = data
+                        .get(start..start + count)
+                        .ok_or_else(|| internal("fft operand view leaves its storage"))?;
+                    for (b, &v) in run.iter().enumerate() {
+                        buffer[b * n + j] = v.load();
+                    }
+                }
             } else {
                 for j in 0..used {
                     let step = source(j) as isize * lines.axis_stride;
@@ -511,8 +540,15 @@ fn transform<T: Precision, I: Load<T>, O: StoreAs<T>>(
                 let out_bases: Vec<usize> = (first..first + count)
                     .map(|l| lines.output_base(l))
                     .collect();
+                let adjacent = out_bases.windows(2).all(|w| w[1] == w[0] + 1);
                 for i in 0..out_extent {
                     let at = (i + roll_out) % out_extent * inner;
+                    if adjacent {
+                        // One contiguous run of the output per entry.
+                        let values = (0..count).map(|b| O::store(buffer[b * n + i]));
+                        shared.write_run(out_bases[0] + at, values)?;
+                        continue;
+                    }
                     for (b, &base) in out_bases.iter().enumerate() {
                         shared.write(base + at, O::store(buffer[b * n + i]))?;
                     }
