@@ -9,23 +9,17 @@ builds):  /tmp/kiln-bench-venv/bin/python benches/python/data_movement.py
 from __future__ import annotations
 
 import platform
-import time
 
 import numpy as np
 
 import kiln
+from timing import median, warm_times
 
 N = 1_000_000
 
 
 def median_time(fn, repeats: int = 7) -> float:
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return sorted(times)[len(times) // 2]
+    return median(warm_times(fn, repeats))
 
 
 def main() -> None:

@@ -15,27 +15,21 @@ from __future__ import annotations
 import os
 import platform
 import sys
-import time
 
 import numpy as np
 import scipy
 import scipy.fft
 
 import kiln
+from timing import median, warm_times
 
 SIZE = int(sys.argv[1]) if len(sys.argv) > 1 else 2048
 KEEP = SIZE // 16  # half-width of the kept block of frequencies
 
 
 def median_time(fn, repeats: int = 9) -> tuple[float, float]:
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    times.sort()
-    return times[len(times) // 2], times[0]
+    times = warm_times(fn, repeats)
+    return median(times), times[0]
 
 
 def mask(xp_asarray):

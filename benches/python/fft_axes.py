@@ -5,13 +5,20 @@
 Usage: python benches/python/fft_axes.py
 """
 
-import time, statistics, numpy as np, kiln as xp
-a=(np.random.rand(2048,2048)+1j*np.random.rand(2048,2048)).astype(np.complex64); ka=xp.asarray(a)
-def med(f,r=15):
-    for _ in range(3): f()
-    t=[]
-    for _ in range(r):
-        s=time.perf_counter(); f(); t.append(time.perf_counter()-s)
-    return statistics.median(t)*1e3
-for rnd in range(2):
-    print("axis1 %.1f ms  axis0 %.1f ms" % (med(lambda: xp.fft.fft(ka, axis=1).eval()), med(lambda: xp.fft.fft(ka, axis=0).eval())))
+import numpy as np
+
+import kiln as xp
+from timing import median, warm_times
+
+a = (np.random.rand(2048, 2048) + 1j * np.random.rand(2048, 2048)).astype(np.complex64)
+ka = xp.asarray(a)
+
+
+def median_ms(fn) -> float:
+    return median(warm_times(fn, repeats=15, warmup=3)) * 1e3
+
+
+for _ in range(2):
+    rows = median_ms(lambda: xp.fft.fft(ka, axis=1).eval())
+    columns = median_ms(lambda: xp.fft.fft(ka, axis=0).eval())
+    print(f"axis1 {rows:.1f} ms  axis0 {columns:.1f} ms")

@@ -9,24 +9,15 @@ Usage: python benches/python/rfft.py       (prints a Markdown table)
 
 from __future__ import annotations
 
-import statistics
-import time
-
 import numpy as np
 import scipy.fft as sf
 
 import kiln as xp
+from timing import median, warm_times
 
 
 def median_ms(fn, repeats: int = 9) -> float:
-    for _ in range(2):
-        fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1e3
+    return median(warm_times(fn, repeats, warmup=2)) * 1e3
 
 
 def rows(shape: tuple[int, ...]) -> list[str]:

@@ -14,6 +14,13 @@ fn plan_entries(dir: &Path) -> Vec<std::path::PathBuf> {
     support::entries(dir, "plans")
 }
 
+/// The process's first evaluation took its plan from disk: no optimiser, no compile.
+fn assert_first_from_disk(report: &support::Report, w: &str) {
+    assert_eq!(report.num("after_first", "plan_disk_hits"), 1, "{w}");
+    assert_eq!(report.num("after_first", "plan_misses"), 0, "{w}");
+    assert_eq!(report.num("after_first", "compiles"), 0, "{w}");
+}
+
 #[test]
 fn cold_class_hit_and_warm_disk_plans_give_identical_results() {
     for w in ["w1", "w2", "w3", "w4"] {
@@ -47,9 +54,7 @@ fn cold_class_hit_and_warm_disk_plans_give_identical_results() {
         );
         // A second process reads the plan from disk (no optimiser) and the kernels too.
         let disk = eval_workload(tmp.path(), &[], w, N);
-        assert_eq!(disk.num("after_first", "plan_disk_hits"), 1, "{w}");
-        assert_eq!(disk.num("after_first", "plan_misses"), 0, "{w}");
-        assert_eq!(disk.num("after_first", "compiles"), 0, "{w}");
+        assert_first_from_disk(&disk, w);
         assert_eq!(
             disk.get("workload", "digest"),
             cold.get("workload", "digest"),
@@ -58,9 +63,7 @@ fn cold_class_hit_and_warm_disk_plans_give_identical_results() {
         // A process that starts at the other length reads the class's plan from disk too
         // (rebound to its extents): no optimiser, no compile, the bytes of a cold evaluation.
         let moved = eval_workload(tmp.path(), &[], w, N + 4096);
-        assert_eq!(moved.num("after_first", "plan_disk_hits"), 1, "{w}");
-        assert_eq!(moved.num("after_first", "plan_misses"), 0, "{w}");
-        assert_eq!(moved.num("after_first", "compiles"), 0, "{w}");
+        assert_first_from_disk(&moved, w);
         assert_eq!(
             moved.get("workload", "digest"),
             other.get("workload", "digest"),

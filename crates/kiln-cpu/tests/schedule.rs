@@ -193,6 +193,34 @@ fn pipeline_matches_the_oracle() {
     }
 }
 
+/// One batched product of input 0 (viewed as `a`, `[b, m, k]`) by input 1 (viewed as `w`,
+/// `[b, k, n]`) into a row-major temporary, which is the output.
+fn matmul_schedule(d: DType, a: View, w: View) -> Schedule {
+    let (b, m, n) = (a.shape.dims()[0], a.shape.dims()[1], w.shape.dims()[2]);
+    Schedule {
+        buffers: vec![BufferDecl {
+            dtype: d,
+            len: b * m * n,
+        }],
+        steps: vec![Step::Library(LibraryStep::MatMul {
+            a: Operand {
+                buffer: BufferRef::Input(0),
+                view: a,
+            },
+            b: Operand {
+                buffer: BufferRef::Input(1),
+                view: w,
+            },
+            out: 0,
+            dtype: d,
+        })],
+        outputs: vec![Operand {
+            buffer: BufferRef::Temp(0),
+            view: view(&[b, m, n], &[(m * n) as isize, n as isize, 1], 0),
+        }],
+    }
+}
+
 /// Every way a float product is spread over threads (`matmul.rs`): blocks of output columns,
 /// blocks of rows (tall outputs), faer's own split (a long inner dimension with a narrow output),
 /// one product per thread (a batch of small products), and one thread; operands transposed
@@ -229,29 +257,12 @@ fn float_products_split_over_threads_match_the_reference() {
                         .collect();
                     Realized::from_scalars(d, r.shape().clone(), &vals).unwrap()
                 };
-                let s = Schedule {
-                    buffers: vec![BufferDecl {
-                        dtype: d,
-                        len: b * m * n,
-                    }],
-                    steps: vec![Step::Library(LibraryStep::MatMul {
-                        // x row-major per batch; w read transposed (stored n x k).
-                        a: Operand {
-                            buffer: BufferRef::Input(0),
-                            view: view(&[b, m, k], &[(m * k) as isize, k as isize, 1], 0),
-                        },
-                        b: Operand {
-                            buffer: BufferRef::Input(1),
-                            view: view(&[b, k, n], &[0, 1, k as isize], 0),
-                        },
-                        out: 0,
-                        dtype: d,
-                    })],
-                    outputs: vec![Operand {
-                        buffer: BufferRef::Temp(0),
-                        view: view(&[b, m, n], &[(m * n) as isize, n as isize, 1], 0),
-                    }],
-                };
+                // x row-major per batch; w read transposed (stored n x k).
+                let s = matmul_schedule(
+                    d,
+                    view(&[b, m, k], &[(m * k) as isize, k as isize, 1], 0),
+                    view(&[b, k, n], &[0, 1, k as isize], 0),
+                );
                 compare(&backend, &s, &[tame(&x), tame(&w)], &Tolerance::program());
             }
         }
@@ -266,33 +277,16 @@ fn batched_matmul_with_negative_and_broadcast_strides() {
         let (b, m, k, n) = (3, 5, 6, 4);
         let a = realized(&mut rng, d, &[b * m * k]);
         let w = realized(&mut rng, d, &[k * n]);
-        let s = Schedule {
-            buffers: vec![BufferDecl {
-                dtype: d,
-                len: b * m * n,
-            }],
-            steps: vec![Step::Library(LibraryStep::MatMul {
-                // a read with its rows reversed; w broadcast over the batch.
-                a: Operand {
-                    buffer: BufferRef::Input(0),
-                    view: view(
-                        &[b, m, k],
-                        &[(m * k) as isize, -(k as isize), 1],
-                        (m - 1) * k,
-                    ),
-                },
-                b: Operand {
-                    buffer: BufferRef::Input(1),
-                    view: view(&[b, k, n], &[0, n as isize, 1], 0),
-                },
-                out: 0,
-                dtype: d,
-            })],
-            outputs: vec![Operand {
-                buffer: BufferRef::Temp(0),
-                view: view(&[b, m, n], &[(m * n) as isize, n as isize, 1], 0),
-            }],
-        };
+        // a read with its rows reversed; w broadcast over the batch.
+        let s = matmul_schedule(
+            d,
+            view(
+                &[b, m, k],
+                &[(m * k) as isize, -(k as isize), 1],
+                (m - 1) * k,
+            ),
+            view(&[b, k, n], &[0, n as isize, 1], 0),
+        );
         // Random extremes make float products differ in rounding only; tolerate that.
         let tame = |r: &Realized| {
             let vals: Vec<Scalar> = r
