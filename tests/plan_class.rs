@@ -403,3 +403,30 @@ fn extents_equal_to_a_library_axis_stay_exact() {
     assert_eq!(outcomes[1], Outcome::Class);
     assert_ne!(outcomes[2], Outcome::Class);
 }
+
+/// NaN constants of either sign (or another payload) are different programs, plans and
+/// kernels: the caches key on bit-exact texts. Before, `signbit(-nan)` evaluated after
+/// `signbit(nan)` reused the plan of the latter (its text printed both as `nan`) and said false.
+#[test]
+fn nan_constants_of_another_sign_are_never_confused() -> kiln::Result<()> {
+    let _turn = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let payload = f64::from_bits(0xfff8_0000_0000_0123);
+    for round in 0..2 {
+        for (v, negative) in [(f64::NAN, false), (-f64::NAN, true), (payload, true)] {
+            for shape in [&[][..], &[1000][..]] {
+                let x = kiln::full(shape, v, None)?;
+                let sign = kiln::signbit(&x)?.to_vec::<bool>()?;
+                assert!(
+                    sign.iter().all(|&s| s == negative),
+                    "{v:?} {shape:?} round {round}"
+                );
+                // A kernel that carries the constant: every element keeps its bits.
+                let y = kiln::Array::from_vec(vec![1.0f64; shape.iter().product()], shape)?;
+                let z = kiln::where_(&kiln::greater(&y, 0.0)?, &x, &y)?;
+                let bits: Vec<u64> = z.to_vec::<f64>()?.iter().map(|f| f.to_bits()).collect();
+                assert!(bits.iter().all(|&b| b == v.to_bits()), "{v:?} {shape:?}");
+            }
+        }
+    }
+    Ok(())
+}

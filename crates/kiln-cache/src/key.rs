@@ -8,8 +8,10 @@
 use sha2::{Digest, Sha256};
 use std::fmt;
 
-/// The version of the entry format (`entry.rs`) and of the key derivation.
-pub const CACHE_FORMAT: u32 = 1;
+/// The version of the entry format (`entry.rs`) and of the key derivation. 2: kernel and plan
+/// texts show a NaN constant's sign and payload (under 1 they printed every NaN as `nan`, so
+/// kernels with different NaN constants shared a key): entries of 1 are never looked up.
+pub const CACHE_FORMAT: u32 = 2;
 
 /// A 32-byte content address.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -2,7 +2,9 @@
 //!
 //! Invariant: a `Scalar` always carries exactly the dtype of its variant; equality and hashing
 //! compare floats by bit pattern, so `NaN == NaN` and `0.0 != -0.0` here (graph identity, not
-//! IEEE comparison).
+//! IEEE comparison). The text forms (`Display`, parsed back by `FromStr`, and `Debug`) are as
+//! exact: two scalars have the same text only if they are equal, so a NaN's sign and payload
+//! show (`nan`, `-nan`, or `nan(0x<bits>)`). Cache keys and stored plans rely on this.
 
 use crate::dtype::DType;
 use num_complex::Complex;
@@ -12,7 +14,7 @@ use std::hash::{Hash, Hasher};
 pub type C64 = Complex<f32>;
 pub type C128 = Complex<f64>;
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 pub enum Scalar {
     Bool(bool),
     I8(i8),
@@ -208,14 +210,13 @@ impl Hash for Scalar {
 }
 
 impl fmt::Display for Scalar {
-    /// Text form `value:dtype`, e.g. `2.5:f32`, `-3:i64`, `true:bool`, `(1+2j):c64`, `nan:f64`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
             Scalar::Bool(b) => write!(f, "{b}")?,
-            Scalar::F32(v) => write_float(f, v as f64)?,
-            Scalar::F64(v) => write_float(f, v)?,
-            Scalar::C64(c) => write!(f, "({}{:+}j)", c.re, c.im)?,
-            Scalar::C128(c) => write!(f, "({}{:+}j)", c.re, c.im)?,
+            Scalar::F32(v) => f.write_str(&f32_text(v))?,
+            Scalar::F64(v) => f.write_str(&f64_text(v))?,
+            Scalar::C64(c) => write_complex(f, part32(c.re), part32(c.im))?,
+            Scalar::C128(c) => write_complex(f, part64(c.re), part64(c.im))?,
             Scalar::U64(v) => write!(f, "{v}")?,
             other => write!(f, "{}", other.to_i64())?,
         }
@@ -223,17 +224,74 @@ impl fmt::Display for Scalar {
     }
 }
 
-fn write_float(f: &mut fmt::Formatter<'_>, v: f64) -> fmt::Result {
+/// The `Display` text with the dtype's variant name around it (`F64(nan:f64)`): exact, as the
+/// module doc says (a derived `Debug` would print every NaN alike).
+impl fmt::Debug for Scalar {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}({self})", self.dtype())
+    }
+}
+
+/// A complex part: Rust's shortest `Display` (`1`, `-0`, `0.5`, `inf`), a NaN by its text.
+fn part32(v: f32) -> String {
     if v.is_nan() {
-        f.write_str("nan")
-    } else if v.is_infinite() {
-        f.write_str(if v > 0.0 { "inf" } else { "-inf" })
-    } else if v == 0.0 && v.is_sign_negative() {
-        f.write_str("-0.0")
-    } else if v.fract() == 0.0 && v.abs() < 1e16 {
-        write!(f, "{v:.1}")
+        f32_text(v)
     } else {
-        write!(f, "{v}")
+        format!("{v}")
+    }
+}
+
+fn part64(v: f64) -> String {
+    if v.is_nan() {
+        f64_text(v)
+    } else {
+        format!("{v}")
+    }
+}
+
+fn write_complex(f: &mut fmt::Formatter<'_>, re: String, im: String) -> fmt::Result {
+    let sign = if im.starts_with('-') { "" } else { "+" };
+    write!(f, "({re}{sign}{im}j)")
+}
+
+/// A NaN's text: `nan` or `-nan` for the default quiet NaN, else its bits in hex.
+fn nan_text(negative: bool, default: bool, bits: String) -> String {
+    match (default, negative) {
+        (true, false) => "nan".into(),
+        (true, true) => "-nan".into(),
+        _ => format!("nan(0x{bits})"),
+    }
+}
+
+fn f32_text(v: f32) -> String {
+    if v.is_nan() {
+        let bits = v.to_bits();
+        let default = bits & 0x7fff_ffff == f32::NAN.to_bits();
+        return nan_text(v.is_sign_negative(), default, format!("{bits:08x}"));
+    }
+    finite_text(v as f64)
+}
+
+fn f64_text(v: f64) -> String {
+    if v.is_nan() {
+        let bits = v.to_bits();
+        let default = bits & 0x7fff_ffff_ffff_ffff == f64::NAN.to_bits();
+        return nan_text(v.is_sign_negative(), default, format!("{bits:016x}"));
+    }
+    finite_text(v)
+}
+
+/// Text of a value that is not NaN; Rust's float `Display` never uses an exponent, so the text
+/// has a sign only in front.
+fn finite_text(v: f64) -> String {
+    if v.is_infinite() {
+        (if v > 0.0 { "inf" } else { "-inf" }).into()
+    } else if v == 0.0 && v.is_sign_negative() {
+        "-0.0".into()
+    } else if v.fract() == 0.0 && v.abs() < 1e16 {
+        format!("{v:.1}")
+    } else {
+        format!("{v}")
     }
 }
 
@@ -250,30 +308,66 @@ impl std::str::FromStr for Scalar {
             DType::Bool => Scalar::Bool(value.parse().map_err(|_| bad())?),
             DType::U64 => Scalar::U64(value.parse().map_err(|_| bad())?),
             d if d.is_integer() => Scalar::from_i64(value.parse().map_err(|_| bad())?, d),
-            d if d.is_real_float() => Scalar::from_f64(parse_float(value).ok_or_else(bad)?, d),
+            DType::F32 => Scalar::F32(parse_f32(value).ok_or_else(bad)?),
+            DType::F64 => Scalar::F64(parse_f64(value).ok_or_else(bad)?),
             d => {
                 let inner = value
                     .strip_prefix('(')
                     .and_then(|v| v.strip_suffix("j)"))
                     .ok_or_else(bad)?;
-                let split = inner[1..]
-                    .rfind(['+', '-'])
+                let split = inner
+                    .get(1..)
+                    .and_then(|rest| rest.rfind(['+', '-']))
                     .map(|i| i + 1)
                     .ok_or_else(bad)?;
-                let re = parse_float(&inner[..split]).ok_or_else(bad)?;
-                let im = parse_float(&inner[split..]).ok_or_else(bad)?;
-                Scalar::C128(C128::new(re, im)).cast(d)
+                let (re, im) = inner.split_at(split);
+                let im = im.strip_prefix('+').unwrap_or(im);
+                if d == DType::C64 {
+                    let (re, im) = (
+                        parse_f32(re).ok_or_else(bad)?,
+                        parse_f32(im).ok_or_else(bad)?,
+                    );
+                    Scalar::C64(C64::new(re, im))
+                } else {
+                    let (re, im) = (
+                        parse_f64(re).ok_or_else(bad)?,
+                        parse_f64(im).ok_or_else(bad)?,
+                    );
+                    Scalar::C128(C128::new(re, im))
+                }
             }
         })
     }
 }
 
-fn parse_float(s: &str) -> Option<f64> {
+/// The bits of a `nan(0x...)` text.
+fn nan_bits(s: &str) -> Option<&str> {
+    s.strip_prefix("nan(0x")?.strip_suffix(')')
+}
+
+fn parse_f64(s: &str) -> Option<f64> {
     match s {
         "nan" | "+nan" => Some(f64::NAN),
+        "-nan" => Some(-f64::NAN),
         "inf" | "+inf" => Some(f64::INFINITY),
         "-inf" => Some(f64::NEG_INFINITY),
-        _ => s.parse().ok(),
+        _ => match nan_bits(s) {
+            Some(hex) => u64::from_str_radix(hex, 16).ok().map(f64::from_bits),
+            None => s.parse().ok(),
+        },
+    }
+}
+
+/// As `parse_f64`, keeping a NaN's f32 bits (a finite text is the f64 value of an f32, so the
+/// cast back is exact).
+fn parse_f32(s: &str) -> Option<f32> {
+    match s {
+        "nan" | "+nan" => Some(f32::NAN),
+        "-nan" => Some(-f32::NAN),
+        _ => match nan_bits(s) {
+            Some(hex) => u32::from_str_radix(hex, 16).ok().map(f32::from_bits),
+            None => parse_f64(s).map(|v| v as f32),
+        },
     }
 }
 
@@ -282,11 +376,38 @@ mod tests {
     use super::*;
 
     #[test]
+    fn nans_of_another_sign_or_payload_have_another_text() {
+        let nans = [
+            Scalar::F64(f64::NAN),
+            Scalar::F64(-f64::NAN),
+            Scalar::F64(f64::from_bits(0x7ff8_0000_0000_0001)),
+        ];
+        for (i, a) in nans.iter().enumerate() {
+            for b in &nans[i + 1..] {
+                assert_ne!(a.to_string(), b.to_string());
+                assert_ne!(format!("{a:?}"), format!("{b:?}"));
+            }
+        }
+        assert_eq!(Scalar::F64(-f64::NAN).to_string(), "-nan:f64");
+    }
+
+    #[test]
     fn text_round_trip() {
         for s in [
             Scalar::F32(2.5),
             Scalar::F64(-0.0),
             Scalar::F64(f64::NAN),
+            Scalar::F64(-f64::NAN),
+            Scalar::F64(f64::from_bits(0x7ff0_0000_0000_0001)),
+            Scalar::F64(f64::from_bits(0xfff8_dead_beef_0001)),
+            Scalar::F32(f32::NAN),
+            Scalar::F32(-f32::NAN),
+            Scalar::F32(f32::from_bits(0xffc0_1234)),
+            Scalar::F32(-0.0),
+            Scalar::F32(1e-7),
+            Scalar::C64(C64::new(-f32::NAN, f32::from_bits(0x7f80_0001))),
+            Scalar::C128(C128::new(f64::NAN, -f64::NAN)),
+            Scalar::C128(C128::new(-0.0, -0.0)),
             Scalar::I64(-3),
             Scalar::U64(u64::MAX),
             Scalar::Bool(true),
@@ -296,6 +417,11 @@ mod tests {
         ] {
             let text = s.to_string();
             assert_eq!(text.parse::<Scalar>().unwrap(), s, "{text}");
+            // Equal text only for equal scalars (bits): the Debug text too.
+            assert_eq!(
+                format!("{s:?}"),
+                format!("{:?}", text.parse::<Scalar>().unwrap())
+            );
         }
     }
 

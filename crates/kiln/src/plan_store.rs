@@ -28,7 +28,7 @@ use std::sync::Arc;
 use crate::plan_class::{self, Classified};
 
 /// Changes whenever the payload's meaning changes.
-const PLAN_FORMAT: &str = "kiln-plan 2";
+const PLAN_FORMAT: &str = "kiln-plan 3";
 
 /// Programs longer than this are not stored: egg's text form is printed and parsed recursively
 /// (a deep chain would overflow the stack), and such programs gain little from skipping egg.
@@ -256,7 +256,7 @@ mod tests {
         // Another format, a damaged flag or value list, damaged text, or a plan for other
         // shapes: misses.
         let bad = [
-            good.replace(PLAN_FORMAT, "kiln-plan 1"),
+            good.replace(PLAN_FORMAT, "kiln-plan 2"),
             good.replace("parametric=1", "parametric=2"),
             good.replace("values=5", "values=5,x"),
             good.replace("values=5", "values=5,6"),
