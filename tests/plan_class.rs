@@ -6,8 +6,6 @@
 //!
 //! The counters are process-wide, so the tests of this file take turns (`SERIAL`).
 
-use kiln::DType;
-use kiln_interp::compare::assert_close;
 use kiln_interp::testgen::{GenConfig, arb_program};
 use kiln_ir::{Op, Program, Realized, Shape};
 use proptest::prelude::*;
@@ -19,42 +17,6 @@ use std::sync::Mutex;
 mod local_check;
 
 static SERIAL: Mutex<()> = Mutex::new(());
-
-/// End to end against the interpreter, as `tests/differential.rs` compares (floats within the
-/// program tolerance, mismatches excused only where ill-conditioned or tainted).
-fn check_outputs(p: &Program, got: &[Realized]) -> Result<(), String> {
-    let expected = kiln_interp::run_program(p).map_err(|e| e.to_string())?;
-    if expected.len() != got.len() {
-        return Err(format!(
-            "{} outputs, expected {}",
-            got.len(),
-            expected.len()
-        ));
-    }
-    let tolerance = |d: DType| local_check::output_tolerance(p, d);
-    let mismatched: Vec<usize> = (0..got.len())
-        .filter(|&i| assert_close(&expected[i], &got[i], &tolerance(expected[i].dtype())).is_err())
-        .collect();
-    if mismatched.is_empty() {
-        return Ok(());
-    }
-    let tainted = local_check::check_each_op(p)?;
-    let perturbed = local_check::perturbed_references(p, &[0, 1, 2, 3, 4, 5])?;
-    for i in mismatched {
-        if tainted[p.outputs[i].index()] {
-            continue;
-        }
-        let others: Vec<&Realized> = perturbed.iter().map(|o| &o[i]).collect();
-        local_check::mismatches_are_ill_conditioned(
-            &expected[i],
-            &got[i],
-            &others,
-            &tolerance(expected[i].dtype()),
-        )
-        .map_err(|m| format!("output {i}: {m}\nprogram:\n{p}"))?;
-    }
-    Ok(())
-}
 
 /// Numbers in attributes other than shapes: extents equal to one are not moved (they keep the
 /// class only at their exact value). Written independently of the cache's own classification.
@@ -208,13 +170,6 @@ fn run_counted(p: &Program) -> Result<(Vec<Realized>, Outcome), String> {
     Ok((out, outcome))
 }
 
-fn real_dtypes(cfg: GenConfig) -> GenConfig {
-    GenConfig {
-        dtypes: DType::ALL.into_iter().filter(|d| !d.is_complex()).collect(),
-        ..cfg
-    }
-}
-
 #[test]
 fn class_hits_agree_with_the_interpreter_on_random_programs() {
     let _turn = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
@@ -225,7 +180,7 @@ fn class_hits_agree_with_the_interpreter_on_random_programs() {
     });
     let tally = Mutex::new((0usize, 0usize));
     let strategy = (
-        arb_program(real_dtypes(GenConfig::default())),
+        arb_program(local_check::real_dtypes(GenConfig::default())),
         any::<u64>(),
         any::<u64>(),
     );
@@ -238,7 +193,7 @@ fn class_hits_agree_with_the_interpreter_on_random_programs() {
                 return Err(fail(format!("cannot copy\n{generated}")));
             };
             let (first, _) = run_counted(&p).map_err(fail)?;
-            check_outputs(&p, &first).map_err(fail)?;
+            local_check::check_outputs(&p, &first).map_err(fail)?;
             let from = movable(&p);
             prop_assume!(!from.is_empty());
             let mates: Vec<Program> = [seed_a, seed_b]
@@ -262,7 +217,7 @@ fn class_hits_agree_with_the_interpreter_on_random_programs() {
                     continue;
                 }
                 let (got, outcome) = run_counted(q).map_err(fail)?;
-                check_outputs(q, &got).map_err(fail)?;
+                local_check::check_outputs(q, &got).map_err(fail)?;
                 outcomes.push(outcome);
             }
             // Whether the class hits depends on the probe; once it has hit, it keeps hitting.
@@ -327,7 +282,7 @@ fn api_programs_at_a_new_length_are_class_hits() -> kiln::Result<()> {
             let compiles = kiln::cache_stats()?.compiles;
             let (got, outcome) = run_counted(&p)
                 .map_err(|e| kiln::KilnError::Invalid(kiln_ir::IrError::Verify(e)))?;
-            check_outputs(&p, &got)
+            local_check::check_outputs(&p, &got)
                 .map_err(|e| kiln::KilnError::Invalid(kiln_ir::IrError::Verify(e)))?;
             if i > 0 {
                 assert_eq!(outcome, Outcome::Class, "workload {which} at {rows}x{cols}");
@@ -370,7 +325,7 @@ fn extents_folded_into_constants_are_never_rebound() {
         let (got, outcome) = run_counted(&p).unwrap();
         assert_eq!(got[0].to_vec::<i64>(), vec![expected], "n = {n}");
         assert_ne!(outcome, Outcome::Class, "n = {n}");
-        check_outputs(&p, &got).unwrap();
+        local_check::check_outputs(&p, &got).unwrap();
     }
 }
 
@@ -396,7 +351,7 @@ fn extents_equal_to_a_library_axis_stay_exact() {
     for n in [4usize, 6, 2] {
         let p = program(n);
         let (got, outcome) = run_counted(&p).unwrap();
-        check_outputs(&p, &got).unwrap();
+        local_check::check_outputs(&p, &got).unwrap();
         outcomes.push(outcome);
     }
     // The n = 2 plan may come from the disk cache of an earlier run; it is never a class hit.

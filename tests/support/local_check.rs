@@ -336,3 +336,50 @@ pub fn output_tolerance(p: &Program, dtype: DType) -> Tolerance {
     }
     tol
 }
+
+/// `got` (a backend's outputs of `p`) against the reference interpreter, end to end: floats
+/// within the program tolerance, a mismatch excused only where the output is tainted
+/// (`check_each_op`) or ill-conditioned (`mismatches_are_ill_conditioned` over perturbed
+/// references). `Err` describes the first unexcused mismatch, with the program.
+pub fn check_outputs(p: &Program, got: &[Realized]) -> Result<(), String> {
+    let expected = kiln_interp::run_program(p).map_err(|e| e.to_string())?;
+    if expected.len() != got.len() {
+        return Err(format!(
+            "{} outputs, expected {}\n{p}",
+            got.len(),
+            expected.len()
+        ));
+    }
+    let tolerance = |d: DType| output_tolerance(p, d);
+    let mismatched: Vec<usize> = (0..got.len())
+        .filter(|&i| assert_close(&expected[i], &got[i], &tolerance(expected[i].dtype())).is_err())
+        .collect();
+    if mismatched.is_empty() {
+        return Ok(());
+    }
+    let fail = |m: String| format!("{m}\nprogram:\n{p}");
+    let tainted = check_each_op(p).map_err(fail)?;
+    let perturbed = perturbed_references(p, &[0, 1, 2, 3, 4, 5]).map_err(fail)?;
+    for i in mismatched {
+        if tainted[p.outputs[i].index()] {
+            continue;
+        }
+        let others: Vec<&Realized> = perturbed.iter().map(|o| &o[i]).collect();
+        mismatches_are_ill_conditioned(
+            &expected[i],
+            &got[i],
+            &others,
+            &tolerance(expected[i].dtype()),
+        )
+        .map_err(|m| fail(format!("output {i}: {m}")))?;
+    }
+    Ok(())
+}
+
+/// `cfg` restricted to real dtypes (no complex).
+pub fn real_dtypes(cfg: kiln_interp::testgen::GenConfig) -> kiln_interp::testgen::GenConfig {
+    kiln_interp::testgen::GenConfig {
+        dtypes: DType::ALL.into_iter().filter(|d| !d.is_complex()).collect(),
+        ..cfg
+    }
+}

@@ -132,6 +132,24 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// ISA flags for `CpuBackend::with_isa_flags` that turn off every x86 feature above SSE3
+/// (SSE4.1/4.2, AVX, AVX2, FMA, AVX-512): code for an old x86-64 CPU, where cranelift calls
+/// libcalls for rounding and fused multiply-add.
+pub const X86_NO_SSE41_FLAGS: &[(&str, &str)] = &[
+    ("has_sse41", "false"),
+    ("has_sse42", "false"),
+    ("has_avx", "false"),
+    ("has_avx2", "false"),
+    ("has_fma", "false"),
+    ("has_avx512f", "false"),
+    ("has_avx512vl", "false"),
+    ("has_avx512dq", "false"),
+    ("has_avx512bitalg", "false"),
+    ("has_avx512vbmi", "false"),
+    ("has_avx512vnni", "false"),
+    ("has_avx_vnni", "false"),
+];
+
 impl CpuBackend {
     /// A backend using all available cores, with an in-memory kernel cache only.
     pub fn new() -> Result<CpuBackend, CpuError> {

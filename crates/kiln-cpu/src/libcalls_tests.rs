@@ -14,21 +14,9 @@ use cranelift_codegen::ir::{
 };
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 
-/// x86 features above SSE3 turned off: cranelift must call libcalls for rounding and fma.
-const NO_SSE41: &[(&str, &str)] = &[
-    ("has_sse41", "false"),
-    ("has_sse42", "false"),
-    ("has_avx", "false"),
-    ("has_avx2", "false"),
-    ("has_fma", "false"),
-    ("has_avx512f", "false"),
-    ("has_avx512vl", "false"),
-    ("has_avx512dq", "false"),
-    ("has_avx512bitalg", "false"),
-    ("has_avx512vbmi", "false"),
-    ("has_avx512vnni", "false"),
-    ("has_avx_vnni", "false"),
-];
+use crate::X86_NO_SSE41_FLAGS as NO_SSE41;
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 #[test]
 fn every_libcall_resolves_or_is_a_deliberate_typed_error() {
@@ -67,16 +55,17 @@ fn every_libcall_resolves_or_is_a_deliberate_typed_error() {
 }
 
 #[test]
-fn kiln_code_never_needs_a_refused_libcall() {
+fn kiln_code_never_needs_a_refused_libcall() -> TestResult {
     // Probestack is only called when `enable_probestack` is on; TLS calls need TLS symbols,
     // which kiln's code generator never declares.
-    let jit = Jit::with_isa_flags(&[]).unwrap();
+    let jit = Jit::with_isa_flags(&[])?;
     assert!(
         jit.target_fingerprint()
             .contains("enable_probestack = false"),
         "{}",
         jit.target_fingerprint()
     );
+    Ok(())
 }
 
 #[test]
@@ -130,8 +119,11 @@ fn function(
 }
 
 /// Compiles and loads `func`; returns its address and the libcalls its code calls.
-fn compile_and_load(jit: &Jit, func: Function) -> (*const u8, Vec<String>) {
-    let obj = assemble(jit.isa(), "libcall_test", vec![(Entry::Main, func)], false).unwrap();
+fn compile_and_load(
+    jit: &Jit,
+    func: Function,
+) -> Result<(*const u8, Vec<String>), Box<dyn std::error::Error>> {
+    let obj = assemble(jit.isa(), "libcall_test", vec![(Entry::Main, func)], false)?;
     let libcalls = obj
         .relocs
         .iter()
@@ -140,8 +132,8 @@ fn compile_and_load(jit: &Jit, func: Function) -> (*const u8, Vec<String>) {
             RelocTarget::Local(_) => None,
         })
         .collect();
-    let loaded = loader::load(&obj).unwrap();
-    (loaded[0].1, libcalls)
+    let loaded = loader::load(&obj)?;
+    Ok((loaded[0].1, libcalls))
 }
 
 fn specials_f64() -> Vec<f64> {
@@ -183,8 +175,8 @@ fn same_f32(a: f32, b: f32) -> bool {
 }
 
 #[test]
-fn rounding_libcalls_without_sse41_compute_cranelifts_definition() {
-    let jit = Jit::with_isa_flags(NO_SSE41).unwrap();
+fn rounding_libcalls_without_sse41_compute_cranelifts_definition() -> TestResult {
+    let jit = Jit::with_isa_flags(NO_SSE41)?;
     type Op = (&'static str, fn(f64) -> f64, fn(f32) -> f32);
     let ops: [Op; 4] = [
         ("Ceil", f64::ceil, f32::ceil),
@@ -203,7 +195,7 @@ fn rounding_libcalls_without_sse41_compute_cranelifts_definition() {
                     _ => b.ins().nearest(x),
                 }]
             });
-            let (code, libcalls) = compile_and_load(&jit, func);
+            let (code, libcalls) = compile_and_load(&jit, func)?;
             let suffix = if ty == types::F32 { "F32" } else { "F64" };
             assert_eq!(libcalls, vec![format!("{name}{suffix}")], "{name} {ty}");
             for x in specials_f64() {
@@ -225,18 +217,19 @@ fn rounding_libcalls_without_sse41_compute_cranelifts_definition() {
             }
         }
     }
+    Ok(())
 }
 
 #[test]
-fn fma_libcalls_without_fma_round_once() {
-    let jit = Jit::with_isa_flags(NO_SSE41).unwrap();
+fn fma_libcalls_without_fma_round_once() -> TestResult {
+    let jit = Jit::with_isa_flags(NO_SSE41)?;
     let values = specials_f64();
     let mut fused_differs = 0;
     for ty in [types::F32, types::F64] {
         let func = function(&jit, &[ty, ty, ty], &[ty], |b, a| {
             vec![b.ins().fma(a[0], a[1], a[2])]
         });
-        let (code, libcalls) = compile_and_load(&jit, func);
+        let (code, libcalls) = compile_and_load(&jit, func)?;
         let name = if ty == types::F32 { "FmaF32" } else { "FmaF64" };
         assert_eq!(libcalls, vec![name.to_string()]);
         for (i, &a) in values.iter().enumerate() {
@@ -264,11 +257,12 @@ fn fma_libcalls_without_fma_round_once() {
         fused_differs > 10,
         "the inputs exercise single rounding ({fused_differs})"
     );
+    Ok(())
 }
 
 #[test]
-fn memory_libcalls_are_the_c_librarys() {
-    let jit = Jit::with_isa_flags(&[]).unwrap();
+fn memory_libcalls_are_the_c_librarys() -> TestResult {
+    let jit = Jit::with_isa_flags(&[])?;
     let config = jit.isa().frontend_config();
     let ptr = jit.isa().pointer_type();
     let copy = |which: &'static str| {
@@ -283,7 +277,7 @@ fn memory_libcalls_are_the_c_librarys() {
     };
     type Copy = extern "C" fn(*mut u8, *const u8, usize);
     for which in ["Memcpy", "Memmove"] {
-        let (code, libcalls) = compile_and_load(&jit, copy(which));
+        let (code, libcalls) = compile_and_load(&jit, copy(which))?;
         assert_eq!(libcalls, vec![which.to_string()]);
         // SAFETY: compiled with signature (ptr, ptr, ptr) -> () in the C convention.
         let f = unsafe { std::mem::transmute::<*const u8, Copy>(code) };
@@ -320,7 +314,7 @@ fn memory_libcalls_are_the_c_librarys() {
         b.ins().call(callee, &[a[0], a[1], a[2]]);
         vec![]
     });
-    let (code, libcalls) = compile_and_load(&jit, set);
+    let (code, libcalls) = compile_and_load(&jit, set)?;
     assert_eq!(libcalls, vec!["Memset".to_string()]);
     // SAFETY: compiled with signature (ptr, i32, ptr) -> () in the C convention.
     let f = unsafe { std::mem::transmute::<*const u8, extern "C" fn(*mut u8, i32, usize)>(code) };
@@ -331,7 +325,7 @@ fn memory_libcalls_are_the_c_librarys() {
     let cmp = function(&jit, &[ptr, ptr, ptr], &[types::I32], |b, a| {
         vec![b.call_memcmp(config, a[0], a[1], a[2])]
     });
-    let (code, libcalls) = compile_and_load(&jit, cmp);
+    let (code, libcalls) = compile_and_load(&jit, cmp)?;
     assert_eq!(libcalls, vec!["Memcmp".to_string()]);
     // SAFETY: compiled with signature (ptr, ptr, ptr) -> i32 in the C convention.
     let f = unsafe {
@@ -350,14 +344,15 @@ fn memory_libcalls_are_the_c_librarys() {
         let want = a.cmp(b) as i32;
         assert_eq!(got, want, "{a:?} {b:?}");
     }
+    Ok(())
 }
 
 #[cfg(target_arch = "x86_64")]
 #[test]
-fn pshufb_libcall_without_ssse3_swizzles_like_the_instruction() {
+fn pshufb_libcall_without_ssse3_swizzles_like_the_instruction() -> TestResult {
     let mut flags = NO_SSE41.to_vec();
     flags.push(("has_ssse3", "false"));
-    let jit = Jit::with_isa_flags(&flags).unwrap();
+    let jit = Jit::with_isa_flags(&flags)?;
     let ptr = jit.isa().pointer_type();
     // out = swizzle(a, mask): out[i] = a[mask[i]] if mask[i] < 16, else 0.
     let func = function(&jit, &[ptr, ptr, ptr], &[], |b, p| {
@@ -368,7 +363,7 @@ fn pshufb_libcall_without_ssse3_swizzles_like_the_instruction() {
         b.ins().store(flags, s, p[2], 0);
         vec![]
     });
-    let (code, libcalls) = compile_and_load(&jit, func);
+    let (code, libcalls) = compile_and_load(&jit, func)?;
     assert_eq!(libcalls, vec!["X86Pshufb".to_string()]);
     // SAFETY: compiled with signature (ptr, ptr, ptr) -> () in the C convention; each pointer
     // below addresses 16 bytes.
@@ -399,6 +394,7 @@ fn pshufb_libcall_without_ssse3_swizzles_like_the_instruction() {
         });
         assert_eq!(out, want, "mask {mask:?}");
     }
+    Ok(())
 }
 
 #[cfg(target_arch = "x86_64")]

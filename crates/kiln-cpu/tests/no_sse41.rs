@@ -15,20 +15,7 @@ use kiln_cpu::{CacheConfig, CpuBackend};
 use kiln_interp::compare::Tolerance;
 use kiln_ir::{DType, InnerStride, UnaryOp};
 
-const NO_SSE41: &[(&str, &str)] = &[
-    ("has_sse41", "false"),
-    ("has_sse42", "false"),
-    ("has_avx", "false"),
-    ("has_avx2", "false"),
-    ("has_fma", "false"),
-    ("has_avx512f", "false"),
-    ("has_avx512vl", "false"),
-    ("has_avx512dq", "false"),
-    ("has_avx512bitalg", "false"),
-    ("has_avx512vbmi", "false"),
-    ("has_avx512vnni", "false"),
-    ("has_avx_vnni", "false"),
-];
+use kiln_cpu::X86_NO_SSE41_FLAGS as NO_SSE41;
 
 const LENGTHS: [usize; 8] = [0, 1, 3, 4, 5, 8, 17, 301];
 

@@ -246,6 +246,8 @@ pub(crate) fn infer_linalg(
 mod tests {
     use super::*;
 
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
     const ALL: [LinalgOp; 16] = [
         LinalgOp::Cholesky { upper: true },
         LinalgOp::Cholesky { upper: false },
@@ -280,12 +282,12 @@ mod tests {
     }
 
     #[test]
-    fn infer_shapes_and_checks() {
+    fn infer_shapes_and_checks() -> TestResult {
         let s = |v: &[usize]| Shape::from(v);
         let sq = s(&[3, 4, 4]);
-        let t = infer_linalg(LinalgOp::Eigh, &[(DType::C64, &sq)]).unwrap();
+        let t = infer_linalg(LinalgOp::Eigh, &[(DType::C64, &sq)])?;
         assert_eq!((t.dtype, t.shape), (DType::C64, s(&[3, 5, 4])));
-        let t = infer_linalg(LinalgOp::Eigvalsh, &[(DType::C128, &sq)]).unwrap();
+        let t = infer_linalg(LinalgOp::Eigvalsh, &[(DType::C128, &sq)])?;
         assert_eq!((t.dtype, t.shape), (DType::F64, s(&[3, 4])));
         for (input, complex) in [
             (DType::F32, DType::C64),
@@ -293,30 +295,29 @@ mod tests {
             (DType::C64, DType::C64),
             (DType::C128, DType::C128),
         ] {
-            let t = infer_linalg(LinalgOp::Eig, &[(input, &sq)]).unwrap();
+            let t = infer_linalg(LinalgOp::Eig, &[(input, &sq)])?;
             assert_eq!((t.dtype, t.shape), (complex, s(&[3, 5, 4])));
-            let t = infer_linalg(LinalgOp::Eigvals, &[(input, &sq)]).unwrap();
+            let t = infer_linalg(LinalgOp::Eigvals, &[(input, &sq)])?;
             assert_eq!((t.dtype, t.shape), (complex, s(&[3, 4])));
         }
         let wide = s(&[2, 5]);
         assert!(infer_linalg(LinalgOp::Eig, &[(DType::F64, &wide)]).is_err());
         assert!(infer_linalg(LinalgOp::Eigvals, &[(DType::I64, &sq)]).is_err());
         assert!(infer_linalg(LinalgOp::Eigvals, &[(DType::Bool, &sq)]).is_err());
-        let t = infer_linalg(LinalgOp::Qr { complete: true }, &[(DType::F32, &wide)]).unwrap();
+        let t = infer_linalg(LinalgOp::Qr { complete: true }, &[(DType::F32, &wide)])?;
         assert_eq!(t.shape, s(&[2, 7]));
         let t = infer_linalg(
             LinalgOp::Svd {
                 full_matrices: false,
             },
             &[(DType::F32, &wide)],
-        )
-        .unwrap();
+        )?;
         assert_eq!(t.shape, s(&[5, 5]));
         assert!(infer_linalg(LinalgOp::Inv, &[(DType::F32, &wide)]).is_err());
         assert!(infer_linalg(LinalgOp::Inv, &[(DType::I32, &sq)]).is_err());
         assert!(infer_linalg(LinalgOp::Det, &[(DType::F32, &s(&[4]))]).is_err());
         let b = s(&[3, 4, 2]);
-        let t = infer_linalg(LinalgOp::Solve, &[(DType::F64, &sq), (DType::F64, &b)]).unwrap();
+        let t = infer_linalg(LinalgOp::Solve, &[(DType::F64, &sq), (DType::F64, &b)])?;
         assert_eq!(t.shape, b);
         assert!(infer_linalg(LinalgOp::Solve, &[(DType::F64, &sq), (DType::F32, &b)]).is_err());
         assert!(
@@ -333,5 +334,6 @@ mod tests {
             )
             .is_err()
         );
+        Ok(())
     }
 }

@@ -230,27 +230,22 @@ mod tests {
     use super::*;
     use kiln_ir::{Op, Realized, Shape};
 
-    fn program(n: usize) -> Program {
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+    fn program(n: usize) -> Result<Program, kiln_ir::IrError> {
         let mut p = Program::new();
-        let x = p
-            .add_input(Realized::from_vec(&vec![0.25f64; n], Shape(vec![n])).unwrap())
-            .index();
-        let y = p
-            .add(
-                Op::Unary(kiln_ir::UnaryOp::Exp),
-                vec![kiln_ir::NodeId(x as u32)],
-            )
-            .unwrap();
+        let x = p.add_input(Realized::from_vec(&vec![0.25f64; n], Shape(vec![n]))?);
+        let y = p.add(Op::Unary(kiln_ir::UnaryOp::Exp), vec![x])?;
         p.outputs.push(y);
-        p
+        Ok(p)
     }
 
     #[test]
-    fn payloads_round_trip_and_bad_ones_are_refused() {
-        let p = program(5);
-        let expr = kiln_opt::convert::program_to_expr(&p).unwrap().to_string();
+    fn payloads_round_trip_and_bad_ones_are_refused() -> TestResult {
+        let p = program(5)?;
+        let expr = kiln_opt::convert::program_to_expr(&p)?.to_string();
         let good = encode(&expr, &[5], true);
-        let plan = decode(good.as_bytes(), &p, &[5]).unwrap();
+        let plan = decode(good.as_bytes(), &p, &[5]).ok_or("good payload refused")?;
         assert!(plan.parametric);
         assert_eq!(plan.optimized.nodes, p.nodes);
         // Another format, a damaged flag or value list, damaged text, or a plan for other
@@ -269,7 +264,7 @@ mod tests {
         // A plan computing something else of the same type is not detectable here (the entry
         // checksum and the owner check guard against that); one of another type is.
         assert!(decode(bad[5].as_bytes(), &p, &[5]).is_some());
-        assert!(decode(good.as_bytes(), &program(6), &[5]).is_none());
+        assert!(decode(good.as_bytes(), &program(6)?, &[5]).is_none());
         assert!(decode(&[0xff, 0xfe], &p, &[5]).is_none());
         // Nesting deeper than any stored plan is refused before parsing (no deep recursion).
         let deep = encode(
@@ -282,21 +277,22 @@ mod tests {
             false,
         );
         assert!(decode(deep.as_bytes(), &p, &[5]).is_none());
+        Ok(())
     }
 
     /// A parametric plan stored at one length serves another (rebound to its extents); a plan
     /// that is not parametric serves only the values it was optimised at.
     #[test]
-    fn parametric_plans_serve_every_length_of_their_class() {
-        let stored = program(5);
-        let expr = kiln_opt::convert::program_to_expr(&stored)
-            .unwrap()
-            .to_string();
-        let other = program(9);
-        let plan = decode(encode(&expr, &[5], true).as_bytes(), &other, &[9]).unwrap();
+    fn parametric_plans_serve_every_length_of_their_class() -> TestResult {
+        let stored = program(5)?;
+        let expr = kiln_opt::convert::program_to_expr(&stored)?.to_string();
+        let other = program(9)?;
+        let plan = decode(encode(&expr, &[5], true).as_bytes(), &other, &[9])
+            .ok_or("parametric plan refused at another length")?;
         assert_eq!(plan.optimized.nodes, other.nodes);
         assert!(plan.optimized.verify().is_ok());
         assert!(decode(encode(&expr, &[5], false).as_bytes(), &other, &[9]).is_none());
         assert!(decode(encode(&expr, &[5], false).as_bytes(), &stored, &[5]).is_some());
+        Ok(())
     }
 }
