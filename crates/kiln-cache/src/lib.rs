@@ -16,6 +16,7 @@ pub mod bundle;
 pub mod config;
 pub mod entry;
 pub mod error;
+mod files;
 pub mod key;
 pub mod kind;
 mod log;
@@ -24,6 +25,7 @@ pub mod trust;
 
 pub use config::CacheConfig;
 pub use error::{CacheError, Result};
+pub use files::StoreFiles;
 pub use key::{Key, Target};
 pub use kind::EntryKind;
 pub use log::warn;

@@ -11,11 +11,9 @@ use crate::codegen::Entry;
 use crate::error::CpuError;
 use crate::jit::Jit;
 use crate::objcode::ObjCode;
-use kiln_cache::{CacheConfig, DiskCache, DiskStats, Key, Target};
+use kiln_cache::{CacheConfig, DiskCache, DiskStats, Key, StoreFiles, Target};
 use kiln_ir::Kernel;
-use std::collections::HashSet;
-use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::path::Path;
 
 /// What happened to one request for code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,48 +24,34 @@ pub(crate) enum Source {
 
 #[derive(Debug)]
 pub struct CodeStore {
-    disk: Option<DiskCache>,
-    /// The directory asked for, even if it could not be opened (for messages).
-    dir: Option<PathBuf>,
+    files: StoreFiles,
     target: Target,
-    strict: bool,
-    record: Option<PathBuf>,
-    recorded: Mutex<HashSet<Key>>,
 }
 
 impl CodeStore {
     /// Opens the disk cache `config` names; an unusable directory is logged and leaves the
     /// store memory-only.
     pub(crate) fn new(config: &CacheConfig, jit: &Jit) -> CodeStore {
-        let disk = config.dir.as_deref().and_then(|d| {
-            DiskCache::open(d, config.max_bytes)
-                .map_err(|e| kiln_cache::warn(format!("disk cache disabled: {e}")))
-                .ok()
-        });
         CodeStore {
-            disk,
-            dir: config.dir.clone(),
+            files: StoreFiles::open(config),
             target: Target {
                 kiln_version: env!("CARGO_PKG_VERSION").to_string(),
                 compiler: crate::jit::compiler_version(),
                 fingerprint: jit.target_fingerprint(),
             },
-            strict: config.strict,
-            record: config.record.clone(),
-            recorded: Mutex::new(HashSet::new()),
         }
     }
 
     pub fn disk(&self) -> Option<&DiskCache> {
-        self.disk.as_ref()
+        self.files.disk()
     }
 
     pub fn disk_stats(&self) -> Option<DiskStats> {
-        self.disk.as_ref().map(DiskCache::stats)
+        self.files.disk_stats()
     }
 
     pub fn dir(&self) -> Option<&Path> {
-        self.dir.as_deref()
+        self.files.dir()
     }
 
     /// What this process compiles for (kiln and compiler versions, target): the prefix of every
@@ -91,8 +75,8 @@ impl CodeStore {
         load: fn(&ObjCode) -> Result<T, CpuError>,
     ) -> Result<(T, Source), CpuError> {
         let key = self.key(kernel, entries);
-        self.note_used(&key, &kernel.name);
-        if let Some(entry) = self.disk.as_ref().and_then(|d| d.get(&key)) {
+        self.files.note_used(&key, &kernel.name);
+        if let Some(entry) = self.files.disk().and_then(|d| d.get(&key)) {
             match ObjCode::decode(&entry.payload).and_then(|obj| load(&obj)) {
                 Ok(t) => return Ok((t, Source::Disk)),
                 Err(e) => {
@@ -100,35 +84,19 @@ impl CodeStore {
                 }
             }
         }
-        if self.strict {
+        if self.files.strict() {
             return Err(CpuError::StrictMiss {
                 kernel: kernel.name.clone(),
                 key: key.hex(),
-                dir: self.dir.as_ref().map_or_else(
-                    || "(no cache directory)".into(),
-                    |d| d.display().to_string(),
-                ),
+                dir: self.files.dir_text(),
             });
         }
         let obj = jit.compile(kernel, entries)?;
         let t = load(&obj)?;
-        if let Some(d) = &self.disk {
+        if let Some(d) = self.files.disk() {
             // A failed write was logged and counted by the store; the code is still usable.
             let _ = d.put(&key, &kernel.name, &obj.encode());
         }
         Ok((t, Source::Compiled))
-    }
-
-    /// Appends a kernel to the record file the first time this process uses it.
-    fn note_used(&self, key: &Key, name: &str) {
-        let Some(path) = &self.record else { return };
-        let first = self
-            .recorded
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(*key);
-        if first && let Err(e) = kiln_cache::bundle::record(path, key, name) {
-            kiln_cache::warn(format!("recording kernel {name}: {e}"));
-        }
     }
 }

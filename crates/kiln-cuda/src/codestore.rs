@@ -1,6 +1,7 @@
 //! Where a CUDA module comes from: the in-memory map, else the disk cache (`kiln-cache`), else
-//! NVRTC, whose output is then saved to disk. Mirrors `kiln-cpu/src/codestore.rs`: strict mode
-//! (a miss is `CudaError::StrictMiss`) and recording the modules a program used (for bundles).
+//! NVRTC, whose output is then saved to disk. The disk side (`kiln_cache::StoreFiles`) is the one
+//! `kiln-cpu/src/codestore.rs` has: strict mode (a miss is `CudaError::StrictMiss`) and recording
+//! the modules a program used (for bundles).
 //!
 //! The key is `kiln_cache::Target::key` over: the cache format, kiln's version, NVRTC's version
 //! (queried from the library), the architecture with every compile option and the artifact
@@ -17,10 +18,10 @@ use crate::artifact::{ARTIFACT_FORMAT, Artifact};
 use crate::codegen::{self, CudaSource, ENTRY, FINISH_ENTRY, PARTIAL_ENTRY};
 use crate::error::CudaError;
 use crate::nvrtc;
-use kiln_cache::{CacheConfig, DiskCache, DiskStats, EntryKind, Key, Target};
+use kiln_cache::{CacheConfig, DiskCache, DiskStats, EntryKind, Key, StoreFiles, Target};
 use kiln_ir::Kernel;
-use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::collections::HashMap;
+use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -81,14 +82,9 @@ pub struct CudaStoreStats {
 /// The in-memory map, the disk cache and NVRTC for one architecture.
 #[derive(Debug)]
 pub struct CudaCodeStore {
-    disk: Option<DiskCache>,
-    /// The directory asked for, even if it could not be opened (for messages).
-    dir: Option<PathBuf>,
+    files: StoreFiles,
     arch: CudaArch,
     target: Target,
-    strict: bool,
-    record: Option<PathBuf>,
-    recorded: Mutex<HashSet<Key>>,
     memory: Mutex<HashMap<Key, Arc<Artifact>>>,
     stats: Mutex<CudaStoreStats>,
 }
@@ -115,28 +111,19 @@ impl CudaCodeStore {
         arch: CudaArch,
         nvrtc_version: (i32, i32),
     ) -> CudaCodeStore {
-        let disk = config.dir.as_deref().and_then(|d| {
-            DiskCache::open(d, config.max_bytes)
-                .map_err(|e| kiln_cache::warn(format!("disk cache disabled: {e}")))
-                .ok()
-        });
         let mut fingerprint = format!("cuda {arch}\nartifact format {ARTIFACT_FORMAT}\n");
         for option in nvrtc::compile_options(arch) {
             fingerprint.push_str(&option);
             fingerprint.push('\n');
         }
         CudaCodeStore {
-            disk,
-            dir: config.dir.clone(),
+            files: StoreFiles::open(config),
             arch,
             target: Target {
                 kiln_version: env!("CARGO_PKG_VERSION").to_string(),
                 compiler: format!("nvrtc {}.{}", nvrtc_version.0, nvrtc_version.1),
                 fingerprint,
             },
-            strict: config.strict,
-            record: config.record.clone(),
-            recorded: Mutex::new(HashSet::new()),
             memory: Mutex::new(HashMap::new()),
             stats: Mutex::new(CudaStoreStats::default()),
         }
@@ -156,15 +143,15 @@ impl CudaCodeStore {
     }
 
     pub fn disk(&self) -> Option<&DiskCache> {
-        self.disk.as_ref()
+        self.files.disk()
     }
 
     pub fn disk_stats(&self) -> Option<DiskStats> {
-        self.disk.as_ref().map(DiskCache::stats)
+        self.files.disk_stats()
     }
 
     pub fn dir(&self) -> Option<&Path> {
-        self.dir.as_deref()
+        self.files.dir()
     }
 
     /// What `kiln cache ls` shows for this store's entries.
@@ -201,14 +188,17 @@ impl CudaCodeStore {
     ) -> Result<(T, Source), CudaError> {
         let source = form.generate(kernel)?;
         let key = self.key(&source, form);
-        self.note_used(&key, &kernel.name);
+        self.files.note_used(
+            &key,
+            &kiln_cache::kind::label(&self.entry_kind(), &kernel.name),
+        );
         let in_memory = lock(&self.memory).get(&key).cloned();
         if let Some(artifact) = in_memory {
             let t = load(&artifact)?;
             lock(&self.stats).memory_hits += 1;
             return Ok((t, Source::Memory));
         }
-        if let Some(entry) = self.disk.as_ref().and_then(|d| d.get(&key)) {
+        if let Some(entry) = self.files.disk().and_then(|d| d.get(&key)) {
             let loaded = Artifact::decode(&entry.payload, self.arch.kind, form.entries())
                 .map_err(|reason| CudaError::Call(format!("cache entry: {reason}")))
                 .and_then(|a| Ok((load(&a)?, a)));
@@ -224,14 +214,11 @@ impl CudaCodeStore {
                 }
             }
         }
-        if self.strict {
+        if self.files.strict() {
             return Err(CudaError::StrictMiss {
                 kernel: kernel.name.clone(),
                 key: key.hex(),
-                dir: self.dir.as_ref().map_or_else(
-                    || "(no cache directory)".into(),
-                    |d| d.display().to_string(),
-                ),
+                dir: self.files.dir_text(),
             });
         }
         let start = Instant::now();
@@ -242,22 +229,12 @@ impl CudaCodeStore {
             s.compile_time += start.elapsed();
         }
         let t = load(&artifact)?;
-        if let Some(d) = &self.disk {
+        if let Some(d) = self.files.disk() {
             let label = kiln_cache::kind::label(&self.entry_kind(), &kernel.name);
             // A failed write was logged and counted by the store; the module is still usable.
             let _ = d.put(&key, &label, &artifact.encode());
         }
         lock(&self.memory).insert(key, Arc::new(artifact));
         Ok((t, Source::Compiled))
-    }
-
-    /// Appends a module to the record file the first time this process uses it.
-    fn note_used(&self, key: &Key, name: &str) {
-        let Some(path) = &self.record else { return };
-        let first = lock(&self.recorded).insert(*key);
-        let label = kiln_cache::kind::label(&self.entry_kind(), name);
-        if first && let Err(e) = kiln_cache::bundle::record(path, key, &label) {
-            kiln_cache::warn(format!("recording kernel {name}: {e}"));
-        }
     }
 }
