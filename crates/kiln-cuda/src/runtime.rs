@@ -1,6 +1,6 @@
 //! A first CUDA executor: runs the kernel steps of a schedule on one device.
 //!
-//! UNRUN: this session had no GPU, so this module is compile-checked only; `tests/device.rs`
+//! UNRUN: no session so far had a GPU, so this module is compile-checked only; `tests/device.rs`
 //! (run on a GPU machine by `benches/gpu/run.sh`) is its first test.
 //!
 //! Invariant: every launch is of a schedule that passed `Schedule::verify` against its inputs,
@@ -11,7 +11,10 @@
 //! split) and come from the `CudaCodeStore` (memory, then the disk cache, then NVRTC for the
 //! device's architecture: a CUBIN when NVRTC supports it, else PTX), so a kernel compiled by
 //! any earlier process is never compiled again. Freed buffers wait in a size-keyed pool for
-//! the next allocation of the same size. Library steps are `CudaError::Unsupported` for now.
+//! the next allocation of the same size. Library steps (matrix products, FFTs, sorts, linear
+//! algebra) run on the host through the caller's [`HostLibrary`]: the temporaries a step reads
+//! are copied to the host, its result copied back into its device temporary (correct, but two
+//! transfers per step; cuBLAS and cuFFT steps are still to come).
 
 use crate::arch::CudaArch;
 use crate::codegen::{self, BLOCK, ENTRY, FINISH_ENTRY, PARTIAL_ENTRY};
@@ -21,7 +24,7 @@ use crate::error::CudaError;
 use crate::nvrtc;
 use cudarc::driver::sys::CUdevice_attribute;
 use cudarc::driver::{CudaContext, CudaModule, CudaSlice, CudaStream, DevicePtr};
-use kiln_ir::{BufferRef, KernelStep, Realized, Schedule, Step, Storage};
+use kiln_ir::{BufferRef, KernelStep, LibraryStep, Realized, Schedule, Step, Storage};
 use std::collections::HashMap;
 use std::ffi::c_void;
 use std::sync::{Arc, Mutex};
@@ -39,6 +42,38 @@ pub fn device_arch(cc: (i32, i32)) -> Result<CudaArch, CudaError> {
     } else {
         Ok(real.as_virtual())
     }
+}
+
+/// Runs one library step on the host: given the step, its schedule, the schedule's inputs and
+/// host copies of the temporaries the step reads (the others `None`), returns the temporary the
+/// step writes and its contents (what `kiln_cpu::library::run` does).
+pub type HostLibrary<'a> = dyn Fn(
+        &LibraryStep,
+        &Schedule,
+        &[Realized],
+        &[Option<Arc<Storage>>],
+    ) -> Result<(usize, Storage), String>
+    + 'a;
+
+/// The NVRTC version a deployment without NVRTC keys its modules on: `KILN_NVRTC_VERSION`
+/// (`13.0`), the version of the NVRTC that built the bundle it ships.
+fn bundle_nvrtc_version() -> Result<(i32, i32), CudaError> {
+    let text = std::env::var("KILN_NVRTC_VERSION").map_err(|_| {
+        CudaError::NoNvrtc(
+            "NVRTC cannot be loaded and KILN_NVRTC_VERSION (the version that built the shipped \
+             modules, e.g. 13.0) is not set"
+                .into(),
+        )
+    })?;
+    let parsed = text
+        .trim()
+        .split_once('.')
+        .and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?)));
+    parsed.ok_or_else(|| {
+        CudaError::NoNvrtc(format!(
+            "KILN_NVRTC_VERSION={text:?} is not a version like 13.0"
+        ))
+    })
 }
 
 /// One device, its stream, compiled modules and a caching allocator.
@@ -66,10 +101,17 @@ impl std::fmt::Debug for CudaRuntime {
 impl CudaRuntime {
     /// Opens device `ordinal` (a typed error when there is none; see `device::discover`),
     /// with the disk cache the environment names (`KILN_CACHE_DIR`, `KILN_CACHE_STRICT`, ...).
+    /// Without NVRTC (a deployment that ships its modules), the store keys on
+    /// `KILN_NVRTC_VERSION` and loads CUBINs for the device's architecture from the cache only.
     pub fn new(ordinal: usize) -> Result<CudaRuntime, CudaError> {
         let info = discover(ordinal)?;
-        let arch = device_arch(info.compute_capability)?;
-        let store = CudaCodeStore::new(&kiln_cache::CacheConfig::from_env(), arch)?;
+        let config = kiln_cache::CacheConfig::from_env();
+        let store = if nvrtc::nvrtc_available() {
+            CudaCodeStore::new(&config, device_arch(info.compute_capability)?)?
+        } else {
+            let arch = CudaArch::real_for(info.compute_capability)?;
+            CudaCodeStore::with_nvrtc_version(&config, arch, bundle_nvrtc_version()?)
+        };
         CudaRuntime::with_store(info, store)
     }
 
@@ -165,12 +207,13 @@ impl CudaRuntime {
         Ok(storage)
     }
 
-    /// Runs `s` on the device: uploads the inputs, launches every kernel step in order, and
-    /// returns the outputs (views of downloaded buffers).
+    /// Runs `s` on the device: uploads the inputs, launches every kernel step in order (library
+    /// steps through `host`), and returns the outputs (views of downloaded buffers).
     pub fn run_schedule(
         &self,
         s: &Schedule,
         inputs: &[Realized],
+        host: &HostLibrary<'_>,
     ) -> Result<Vec<Realized>, CudaError> {
         s.verify(inputs)
             .map_err(|e| CudaError::Unsupported(format!("schedule: {e}")))?;
@@ -186,11 +229,7 @@ impl CudaRuntime {
             for step in &s.steps {
                 match step {
                     Step::Kernel(ks) => self.launch(ks, &input_bufs, &temps)?,
-                    Step::Library(l) => {
-                        return Err(CudaError::Unsupported(format!(
-                            "library step {l:?} on a CUDA device"
-                        )));
-                    }
+                    Step::Library(l) => self.library_on_host(l, s, inputs, &mut temps, host)?,
                 }
             }
             self.stream.synchronize().map_err(call("synchronize"))?;
@@ -223,6 +262,43 @@ impl CudaRuntime {
             self.release(b);
         }
         result
+    }
+
+    /// Runs library step `l` through `host`: downloads the temporaries it reads, uploads its
+    /// result into its own temporary.
+    fn library_on_host(
+        &self,
+        l: &LibraryStep,
+        s: &Schedule,
+        inputs: &[Realized],
+        temps: &mut [CudaSlice<u8>],
+        host: &HostLibrary<'_>,
+    ) -> Result<(), CudaError> {
+        let mut host_temps: Vec<Option<Arc<Storage>>> = vec![None; temps.len()];
+        for o in l.operands() {
+            if let BufferRef::Temp(t) = o.buffer
+                && host_temps.get(t).is_some_and(Option::is_none)
+            {
+                let decl = s
+                    .buffers
+                    .get(t)
+                    .ok_or_else(|| CudaError::Unsupported(format!("library reads t{t}")))?;
+                let buf = temps
+                    .get(t)
+                    .ok_or_else(|| CudaError::Unsupported(format!("library reads t{t}")))?;
+                self.stream.synchronize().map_err(call("synchronize"))?;
+                host_temps[t] = Some(Arc::new(self.download(buf, (decl.dtype, decl.len))?));
+            }
+        }
+        let (out, storage) = host(l, s, inputs, &host_temps)
+            .map_err(|e| CudaError::Call(format!("library step on the host: {e}")))?;
+        let slot = temps
+            .get_mut(out)
+            .ok_or_else(|| CudaError::Unsupported(format!("library writes t{out}")))?;
+        let fresh = self.upload(&storage)?;
+        let old = std::mem::replace(slot, fresh);
+        self.release(old);
+        Ok(())
     }
 
     fn launch(

@@ -40,6 +40,17 @@ fn asking_for_a_device_without_one_is_a_typed_error() {
     ));
 }
 
+/// These programs have no library steps (`allow_library: false`); kiln's own tests run library
+/// steps on the host through `kiln_cpu`.
+fn no_library(
+    l: &kiln_ir::LibraryStep,
+    _: &kiln_ir::Schedule,
+    _: &[Realized],
+    _: &[Option<std::sync::Arc<kiln_ir::Storage>>],
+) -> Result<(usize, kiln_ir::Storage), String> {
+    Err(format!("no host library in kiln-cuda's tests: {l:?}"))
+}
+
 fn check(rt: &CudaRuntime, p: &Program) -> Result<(), String> {
     let (opt, _) =
         kiln_opt::optimize(p, &kiln_opt::OptConfig::default()).map_err(|e| e.to_string())?;
@@ -47,7 +58,7 @@ fn check(rt: &CudaRuntime, p: &Program) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let want = kiln_interp::run_schedule(&s, &opt.inputs).map_err(|e| e.to_string())?;
     let got = rt
-        .run_schedule(&s, &opt.inputs)
+        .run_schedule(&s, &opt.inputs, &no_library)
         .map_err(|e| e.to_string())?;
     for (i, (w, g)) in want.iter().zip(&got).enumerate() {
         let tol = if w.dtype().is_floating() {

@@ -8,7 +8,9 @@
 //! producer's tensor alive through a foreign `Storage` whose owner calls the producer's deleter.
 //! Argument checks follow the Array API standard (2024.12): a device other than the CPU or a
 //! copy that `copy=False` forbids is a `BufferError` on export; a `stream` on the CPU is a
-//! `ValueError`.
+//! `ValueError`. An array on a CUDA device reports `(kDLCUDA, n)` but exports only a CPU copy
+//! (`dl_device=(1, 0)`, `BufferError` otherwise): its data is kept in host memory between
+//! evaluations. Exporting and importing kDLCUDA memory is not built yet.
 
 mod abi;
 mod copy;
@@ -61,24 +63,45 @@ fn to_dlpack<'py>(
     dl_device: Option<&Bound<'py, PyAny>>,
     copy: Option<bool>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    if let Some(stream) = stream.filter(|s| !s.is_none()) {
-        return Err(PyValueError::new_err(format!(
-            "kiln arrays live on the CPU, which has no streams: stream must be None, got {stream}"
-        )));
-    }
-    if let Some(device) = dl_device.filter(|d| !d.is_none()) {
-        let device = int_pair(device, "dl_device")?;
-        if device != CPU_DEVICE {
+    if let kiln::Device::Cuda(n) = x.get().0.device() {
+        // A CUDA array's data is computed on the device and kept in host memory between
+        // evaluations (kiln/src/cuda_exec.rs), so there is no device memory to hand out yet.
+        let to_cpu = match dl_device.filter(|d| !d.is_none()) {
+            Some(device) => int_pair(device, "dl_device")? == CPU_DEVICE,
+            None => false,
+        };
+        if !to_cpu {
             return Err(PyBufferError::new_err(format!(
-                "kiln exports only to the CPU (dl_device {CPU_DEVICE:?}), got {device:?}"
+                "kiln cannot export the device memory of an array on cuda:{n} yet: pass \
+                 dl_device=(1, 0) for a CPU copy, or move it with to_device('cpu')"
             )));
+        }
+        if copy == Some(false) {
+            return Err(PyBufferError::new_err(format!(
+                "exporting an array on cuda:{n} to the CPU copies it, but copy=False"
+            )));
+        }
+    } else {
+        if let Some(stream) = stream.filter(|s| !s.is_none()) {
+            return Err(PyValueError::new_err(format!(
+                "kiln arrays on the CPU have no streams: stream must be None, got {stream}"
+            )));
+        }
+        if let Some(device) = dl_device.filter(|d| !d.is_none()) {
+            let device = int_pair(device, "dl_device")?;
+            if device != CPU_DEVICE {
+                return Err(PyBufferError::new_err(format!(
+                    "kiln exports only to the CPU (dl_device {CPU_DEVICE:?}), got {device:?}"
+                )));
+            }
         }
     }
     let versioned = match max_version.filter(|v| !v.is_none()) {
         Some(v) => int_pair(v, "max_version")?.0 >= 1,
         None => false,
     };
-    export::export(py, &x.get().0, versioned, copy == Some(true))
+    let cuda = x.get().0.device() != kiln::Device::Cpu;
+    export::export(py, &x.get().0, versioned, copy == Some(true) || cuda)
 }
 
 /// `x.__dlpack_device__()`: `(device_type, device_id)`; `(1, 0)` for the CPU.
@@ -86,7 +109,7 @@ fn to_dlpack<'py>(
 fn dlpack_device(x: &Bound<'_, RawArray>) -> (i64, i64) {
     match x.get().0.device() {
         kiln::Device::Cpu => CPU_DEVICE,
-        // kDLCUDA = 2 (no array lives on a CUDA device yet).
+        // kDLCUDA = 2.
         kiln::Device::Cuda(n) => (2, n as i64),
     }
 }

@@ -11,6 +11,7 @@
 mod array;
 mod convert;
 mod creation;
+mod device;
 mod dlpack;
 mod elementwise;
 mod error;
@@ -32,6 +33,7 @@ fn _kiln(m: &Bound<'_, PyModule>) -> PyResult<()> {
     linalg_ext::register(m)?;
     reduction::register(m)?;
     creation::register(m)?;
+    device::register(m)?;
     pipeline::register(m)?;
     dlpack::register(m)?;
     fft::register(m)?;

@@ -520,7 +520,9 @@ def test_bad_import_inputs():
     with pytest.raises(AttributeError, match="__dlpack__"):
         kiln.from_dlpack([1, 2, 3])
     with pytest.raises(ValueError):
-        kiln.from_dlpack(np.arange(3.0), device="cuda")
+        kiln.from_dlpack(np.arange(3.0), device="tpu")
+    with pytest.raises(RuntimeError, match="no CUDA device available"):
+        kiln.from_dlpack(np.arange(3.0), device="cuda:4096")
 
 
 def test_foreign_devices_are_refused():

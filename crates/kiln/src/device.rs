@@ -1,10 +1,17 @@
-//! Devices an array can live on.
+//! Devices an array can live on, and moving arrays between them.
 //!
-//! Invariant: an operation's operands share one device; the CPU is always available. A CUDA
-//! device is only handed out by `Device::cuda`, which checks that the driver and the device exist
-//! and otherwise returns `KilnError::Cuda(NoDevice)` (never a panic, even without libcuda).
+//! Invariants: an operation's operands share one device (arrays with data on two devices are a
+//! ValueError naming both; a generated array, a constant or `arange` not yet evaluated, holds no
+//! data and takes the device of the arrays it meets); the CPU is always available; a CUDA device
+//! is only handed out by `Device::cuda` or `to_device`, which check that the driver and the
+//! device exist and otherwise return `KilnError::Cuda(NoDevice)` (never a panic, even without
+//! libcuda). Data moves between devices only in `to_device`.
+//!
+//! An array on a CUDA device is computed there (kernels through `kiln_cuda::CudaRuntime`), and
+//! its realized data is kept in host memory between evaluations (see `pipeline::run_on_cuda`).
 
-use crate::error::Result;
+use crate::error::{Result, invalid};
+use crate::graph::{Array, NodeState};
 use std::fmt;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
@@ -25,6 +32,94 @@ impl Device {
     }
 }
 
+impl std::str::FromStr for Device {
+    type Err = crate::KilnError;
+
+    /// `"cpu"`, `"cuda"` (device 0) or `"cuda:N"`; anything else is an invalid argument. Says
+    /// nothing about whether the device exists (`Device::cuda` does).
+    fn from_str(name: &str) -> Result<Device> {
+        let name = name.trim();
+        match name {
+            "cpu" => Ok(Device::Cpu),
+            "cuda" => Ok(Device::Cuda(0)),
+            _ => name
+                .strip_prefix("cuda:")
+                .and_then(|n| n.parse::<usize>().ok())
+                .map(Device::Cuda)
+                .ok_or_else(|| {
+                    invalid(format!(
+                        "unknown device {name:?}: kiln places arrays on \"cpu\" or \"cuda:N\""
+                    ))
+                }),
+        }
+    }
+}
+
+/// The number of CUDA devices this machine has (0 when the driver is missing or fails).
+pub fn cuda_device_count() -> usize {
+    kiln_cuda::device_count().unwrap_or(0)
+}
+
+/// The device of a node over `inputs`: the one device of those that hold data (generated arrays
+/// follow it), the CPU when none does; an error when two differ.
+pub(crate) fn common_device(inputs: &[Array]) -> Result<Device> {
+    let mut found: Option<Device> = None;
+    let mut generated: Option<Device> = None;
+    for a in inputs {
+        if a.is_generated() {
+            generated.get_or_insert(a.device());
+            continue;
+        }
+        match found {
+            None => found = Some(a.device()),
+            Some(d) if d != a.device() => {
+                return Err(invalid(format!(
+                    "operands live on different devices ({d} and {}); move them with to_device",
+                    a.device()
+                )));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(found.or(generated).unwrap_or_default())
+}
+
+impl Array {
+    /// This array on `device`: the same array when it is already there; otherwise it is
+    /// evaluated on its own device and its data placed on `device` (a generated array is
+    /// re-made there, never evaluated). A CUDA device that is missing is a typed error and
+    /// leaves `self` as it was.
+    pub fn to_device(&self, device: Device) -> Result<Array> {
+        if device == self.device() {
+            return Ok(self.clone());
+        }
+        if let Device::Cuda(n) = device {
+            Device::cuda(n)?;
+        }
+        if let Some((op, inputs)) = self.pending_op()
+            && inputs.is_empty()
+        {
+            let state = NodeState::Pending { op, inputs };
+            return Ok(Array::new_cell(
+                self.dtype(),
+                self.shape_ref().clone(),
+                device,
+                state,
+            ));
+        }
+        crate::pipeline::eval(&[self])?;
+        let data = self
+            .realized()
+            .ok_or_else(|| invalid("to_device: the array was not realized by its evaluation"))?;
+        Ok(Array::new_cell(
+            self.dtype(),
+            self.shape_ref().clone(),
+            device,
+            NodeState::Realized(data),
+        ))
+    }
+}
+
 impl fmt::Display for Device {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -38,6 +133,8 @@ impl fmt::Display for Device {
 mod tests {
     use super::*;
     use crate::KilnError;
+    use kiln_ir::{DType, PythonKind};
+    use std::sync::Arc;
 
     #[test]
     fn asking_for_a_missing_cuda_device_is_a_typed_error() {
@@ -58,5 +155,130 @@ mod tests {
             assert_eq!(d, Device::Cuda(0));
             assert_eq!(d.to_string(), "cuda:0");
         }
+    }
+
+    /// `a`'s data placed on `device` without asking for the device: these tests build arrays
+    /// on a CUDA device on a machine that has none.
+    fn placed(a: &Array, device: Device) -> Result<Array> {
+        crate::pipeline::eval(&[a])?;
+        let data = a.realized().ok_or_else(|| invalid("not realized"))?;
+        Ok(Array::new_cell(
+            a.dtype(),
+            a.shape_ref().clone(),
+            device,
+            NodeState::Realized(data),
+        ))
+    }
+
+    fn cuda_missing() -> bool {
+        Device::cuda(0).is_err()
+    }
+
+    #[test]
+    fn device_names_parse_and_print_back() -> Result<()> {
+        for (name, d) in [
+            ("cpu", Device::Cpu),
+            ("cuda:0", Device::Cuda(0)),
+            ("cuda:3", Device::Cuda(3)),
+        ] {
+            assert_eq!(name.parse::<Device>()?, d);
+            assert_eq!(d.to_string(), name);
+        }
+        assert_eq!("cuda".parse::<Device>()?, Device::Cuda(0));
+        for bad in ["gpu", "cuda:", "cuda:-1", "cuda:x", "CPU", ""] {
+            match bad.parse::<Device>() {
+                Err(e) => assert_eq!(e.python_kind(), PythonKind::ValueError, "{bad}: {e}"),
+                Ok(d) => return Err(invalid(format!("{bad:?} parsed as {d}"))),
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn moving_to_the_same_device_is_the_same_array() -> Result<()> {
+        let x = (&Array::from_vec(vec![1.0f32, 2.0], &[2])? + 1.0)?;
+        let y = x.to_device(Device::Cpu)?;
+        assert!(Arc::ptr_eq(&x.0, &y.0));
+        assert!(!y.is_realized(), "no evaluation for a move to where it is");
+        Ok(())
+    }
+
+    #[test]
+    fn moving_to_a_missing_cuda_device_fails_and_keeps_the_array() -> Result<()> {
+        if !cuda_missing() {
+            return Ok(());
+        }
+        let x = (&Array::from_vec(vec![1.0f32, 2.0], &[2])? + 1.0)?;
+        match x.to_device(Device::Cuda(0)) {
+            Err(KilnError::Cuda(kiln_cuda::CudaError::NoDevice(_))) => {}
+            other => return Err(invalid(format!("expected NoDevice, got {other:?}"))),
+        }
+        assert!(!x.is_realized(), "a refused move evaluates nothing");
+        assert_eq!(x.to_vec::<f32>()?, vec![2.0, 3.0]);
+        Ok(())
+    }
+
+    #[test]
+    fn data_on_two_devices_never_meets_in_one_operation() -> Result<()> {
+        let x = Array::from_vec(vec![1.0f32, 2.0], &[2])?;
+        let y = placed(&Array::from_vec(vec![3.0f32, 4.0], &[2])?, Device::Cuda(0))?;
+        for (what, r) in [
+            ("add", &x + &y),
+            ("where", crate::where_(&crate::greater(&x, &x)?, &x, &y)),
+        ] {
+            match r {
+                Err(e) => {
+                    assert_eq!(e.python_kind(), PythonKind::ValueError, "{what}: {e}");
+                    let text = e.to_string();
+                    assert!(text.contains("cpu") && text.contains("cuda:0"), "{text}");
+                }
+                Ok(a) => return Err(invalid(format!("{what} mixed devices: {a:?}"))),
+            }
+        }
+        match crate::concat(&[x.clone(), y.clone()], Some(0)) {
+            Err(e) => assert_eq!(e.python_kind(), PythonKind::ValueError),
+            Ok(a) => return Err(invalid(format!("concat mixed devices: {a:?}"))),
+        }
+        // A generated array (no data yet) follows the data it meets; a scalar too.
+        let z = (&y + &crate::zeros(&[2], DType::F32)?)?;
+        assert_eq!(z.device(), Device::Cuda(0));
+        assert_eq!((&y * 2.0)?.device(), Device::Cuda(0));
+        Ok(())
+    }
+
+    #[test]
+    fn evaluating_on_a_missing_device_realizes_nothing() -> Result<()> {
+        if !cuda_missing() {
+            return Ok(());
+        }
+        let x = (&Array::from_vec(vec![1.0f32, 2.0], &[2])? * 3.0)?;
+        let y = (&placed(&Array::from_vec(vec![3.0f32, 4.0], &[2])?, Device::Cuda(0))? + 1.0)?;
+        match crate::eval(&[&x, &y]) {
+            Err(e) => assert_eq!(e.python_kind(), PythonKind::RuntimeError, "{e}"),
+            Ok(()) => return Err(invalid("evaluated on a device that is not there")),
+        }
+        assert!(!x.is_realized() && !y.is_realized());
+        match crate::explain(&[&y]) {
+            Err(KilnError::Cuda(kiln_cuda::CudaError::NoDevice(_))) => {}
+            other => return Err(invalid(format!("expected NoDevice, got {other:?}"))),
+        }
+        // Moving it back to the CPU needs its value, which needs the device.
+        assert!(y.to_device(Device::Cpu).is_err());
+        x.eval()?;
+        assert_eq!(x.to_vec::<f32>()?, vec![3.0, 6.0]);
+        Ok(())
+    }
+
+    #[test]
+    fn a_generated_array_moves_without_being_evaluated() -> Result<()> {
+        let z = crate::arange(0.0, Some(4.0.into()), 1.0, Some(DType::F64))?;
+        // Placing it on a CUDA device needs the device; without one it is refused.
+        match z.to_device(Device::Cuda(0)) {
+            Ok(moved) => assert_eq!(moved.device(), Device::Cuda(0)),
+            Err(KilnError::Cuda(kiln_cuda::CudaError::NoDevice(_))) => {}
+            Err(e) => return Err(e),
+        }
+        assert!(!z.is_realized());
+        Ok(())
     }
 }

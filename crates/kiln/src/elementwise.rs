@@ -9,7 +9,7 @@ use kiln_ir::{BinaryOp, DType, IrError, Op, UnaryOp};
 
 use crate::error::{KilnError, Result};
 use crate::graph::Array;
-use crate::operand::{Operand, align, cast, common_dtype, same_device};
+use crate::operand::{Operand, align, cast, common_dtype};
 
 fn type_error(op: &str, dtype: DType) -> KilnError {
     KilnError::Invalid(IrError::UnsupportedDType {
@@ -33,7 +33,6 @@ pub(crate) fn unary(op: UnaryOp, x: &Array) -> Result<Array> {
 
 /// Applies a binary op to two operands after promotion and broadcasting.
 pub(crate) fn binary(op: BinaryOp, a: Operand, b: Operand) -> Result<Array> {
-    same_device(&[&a, &b])?;
     let mut dtype = common_dtype(&a, &b)?;
     let float_only = matches!(
         op,
@@ -155,7 +154,6 @@ pub fn where_(cond: &Array, x1: impl Into<Operand>, x2: impl Into<Operand>) -> R
     }
     let (a, b) = (x1.into(), x2.into());
     let c: Operand = cond.into();
-    same_device(&[&c, &a, &b])?;
     let dtype = common_dtype(&a, &b)?;
     let mut all = align(&[c, a, b], dtype)?;
     // `align` cast the condition too; redo it from the original so it stays boolean.

@@ -60,12 +60,13 @@ impl Drop for NodeCell {
 }
 
 impl Array {
-    /// A node over other arrays, type-checked now.
+    /// A node over other arrays, type-checked now. Its device is its inputs' device; inputs on
+    /// two devices are an error (see `device::common_device`).
     pub(crate) fn from_op(op: Op, inputs: Vec<Array>) -> Result<Array> {
         let operands: Vec<(DType, &Shape)> =
             inputs.iter().map(|a| (a.0.dtype, &a.0.shape)).collect();
         let TypeInfo { dtype, shape } = kiln_ir::infer(&op, &operands)?;
-        let device = inputs.first().map_or(Device::Cpu, |a| a.0.device);
+        let device = crate::device::common_device(&inputs)?;
         Ok(Array::new_cell(
             dtype,
             shape,
@@ -81,7 +82,21 @@ impl Array {
         Array::new_cell(dtype, shape, Device::Cpu, NodeState::Realized(data))
     }
 
-    fn new_cell(dtype: DType, shape: Shape, device: Device, state: NodeState) -> Array {
+    /// Whether this is a generated array (a pending node with no inputs: a constant, `arange`,
+    /// `eye`), which holds no data on any device.
+    pub(crate) fn is_generated(&self) -> bool {
+        matches!(&*self.0.lock(), NodeState::Pending { inputs, .. } if inputs.is_empty())
+    }
+
+    /// This node's op and inputs if it is pending.
+    pub(crate) fn pending_op(&self) -> Option<(Op, Vec<Array>)> {
+        match &*self.0.lock() {
+            NodeState::Pending { op, inputs } => Some((op.clone(), inputs.clone())),
+            NodeState::Realized(_) => None,
+        }
+    }
+
+    pub(crate) fn new_cell(dtype: DType, shape: Shape, device: Device, state: NodeState) -> Array {
         Array(Arc::new(NodeCell {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             dtype,

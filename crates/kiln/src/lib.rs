@@ -21,6 +21,7 @@
 
 mod cache;
 mod creation;
+mod cuda_exec;
 mod decompositions;
 mod device;
 mod elementwise;
@@ -48,7 +49,7 @@ pub use cache::{CacheStats, TargetInfo, cache_stats, target_info};
 pub use creation::{
     arange, empty, empty_like, eye, full, full_like, linspace, ones, ones_like, zeros, zeros_like,
 };
-pub use device::Device;
+pub use device::{Device, cuda_device_count};
 pub use elementwise::*;
 pub use error::{KilnError, Result};
 pub use graph::Array;
@@ -59,7 +60,7 @@ pub use manipulation::Idx;
 pub use operand::{Operand, ScalarArg};
 pub use pipeline::{
     Config, Explain, PlanCacheStats, backend_stats, config, eval, explain, last_eval_timings,
-    plan_cache_stats, program_of, reference, run_program, set_config,
+    plan_cache_stats, program_of, reference, run_program, run_program_on, set_config,
 };
 pub use sorting::{Side, Unique, searchsorted};
 

@@ -189,19 +189,3 @@ pub(crate) fn align(operands: &[Operand], dtype: DType) -> Result<Vec<Array>> {
         })
         .collect()
 }
-
-/// Checks that all array operands live on one device.
-pub(crate) fn same_device(operands: &[&Operand]) -> Result<()> {
-    let mut devices = operands.iter().filter_map(|o| match o {
-        Operand::Array(a) => Some(a.device()),
-        Operand::Scalar(_) => None,
-    });
-    if let Some(first) = devices.next()
-        && let Some(other) = devices.find(|d| *d != first)
-    {
-        return Err(invalid(format!(
-            "operands live on different devices ({first} and {other}); move them with to_device"
-        )));
-    }
-    Ok(())
-}

@@ -5,6 +5,10 @@
 //!        -> verify -> execute (cranelift kernels, library steps) -> realize the requested nodes
 //! ```
 //!
+//! Arrays are evaluated on their own device: the requested arrays are grouped by device, and a
+//! CUDA group runs the same optimiser and scheduler, then executes on the device (`cuda_exec`;
+//! no plan caches there yet). Nothing is realized until every group has run.
+//!
 //! The plan caches (`plan_cache`) stand in for stages: an identical program reuses its prepared
 //! schedule (no optimiser, scheduler or kernel lookup); a program of the same layout class (new
 //! lengths) reuses a probe-checked optimised program rebound to its extents (no optimiser); a
@@ -27,7 +31,8 @@ use kiln_ir::{NodeId, Program, Realized};
 use kiln_opt::{OptConfig, OptReport};
 use kiln_sched::SchedConfig;
 
-use crate::error::{KilnError, Result};
+use crate::device::Device;
+use crate::error::{KilnError, Result, invalid};
 use crate::graph::{Array, NodeState};
 use crate::plan_cache::{self, PlanCache, PlanKey, Source};
 use crate::plan_store::PlanStore;
@@ -226,7 +231,10 @@ impl std::fmt::Display for Explain {
 }
 
 /// The optimised program (the program itself when the optimiser is off), verified.
-fn optimize_if(program: &Program, config: &Config) -> Result<(Program, Option<OptReport>)> {
+pub(crate) fn optimize_if(
+    program: &Program,
+    config: &Config,
+) -> Result<(Program, Option<OptReport>)> {
     if !config.optimize {
         return Ok((program.clone(), None));
     }
@@ -250,6 +258,26 @@ impl Explain {
 
 /// Runs the pipeline on a collected program; returns the outputs and the explanation. Without
 /// text, the plan caches answer first (see `plan_cache`).
+/// Runs `program` on `device` (see `run` for the CPU and `cuda_exec` for CUDA devices).
+fn run_on(device: Device, program: &Program, want_text: bool) -> Result<(Vec<Realized>, Explain)> {
+    match device {
+        Device::Cpu => run(program, want_text),
+        Device::Cuda(n) => {
+            let start = Instant::now();
+            let ran = crate::cuda_exec::run(program, n, &config()?)?;
+            let mut explain = Explain::timings_only(vec![("cuda", start.elapsed())]);
+            if want_text {
+                explain.graph = program.to_string();
+                explain.optimized = ran.optimized.to_string();
+                explain.opt_report = ran.opt_report;
+                explain.schedule = kiln_sched::explain(&ran.schedule);
+                explain.clif = crate::cuda_exec::sources(&ran.schedule)?;
+            }
+            Ok((ran.outputs, explain))
+        }
+    }
+}
+
 fn run(program: &Program, want_text: bool) -> Result<(Vec<Realized>, Explain)> {
     let rt = runtime()?;
     let config = config()?;
@@ -367,17 +395,40 @@ pub fn run_program(program: &Program) -> Result<Vec<Realized>> {
     Ok(run(program, false)?.0)
 }
 
-/// Evaluates several arrays together (shared sub-graphs are computed once). Each becomes a
-/// realized leaf.
-pub fn eval(arrays: &[&Array]) -> Result<()> {
-    let Collected { program, pending } = collect(arrays)?;
-    if pending.is_empty() {
-        return Ok(());
+/// `run_program` on `device` (a CUDA device runs the schedule there; see `cuda_exec`).
+pub fn run_program_on(program: &Program, device: Device) -> Result<Vec<Realized>> {
+    Ok(run_on(device, program, false)?.0)
+}
+
+/// `arrays` grouped by device, in order of first appearance.
+fn by_device<'a>(arrays: &[&'a Array]) -> Vec<(Device, Vec<&'a Array>)> {
+    let mut groups: Vec<(Device, Vec<&'a Array>)> = Vec::new();
+    for a in arrays {
+        match groups.iter_mut().find(|(d, _)| *d == a.device()) {
+            Some((_, g)) => g.push(a),
+            None => groups.push((a.device(), vec![a])),
+        }
     }
-    let (outputs, explain) = run(&program, false)?;
-    LAST_TIMINGS.with(|t| *t.borrow_mut() = explain.timings);
-    for (a, r) in pending.iter().zip(outputs) {
-        a.realize(r);
+    groups
+}
+
+/// Evaluates several arrays together (shared sub-graphs are computed once, each device's arrays
+/// on that device). Each becomes a realized leaf; on any failure none does.
+pub fn eval(arrays: &[&Array]) -> Result<()> {
+    let mut done = Vec::new();
+    for (device, group) in by_device(arrays) {
+        let Collected { program, pending } = collect(&group)?;
+        if pending.is_empty() {
+            continue;
+        }
+        let (outputs, explain) = run_on(device, &program, false)?;
+        LAST_TIMINGS.with(|t| *t.borrow_mut() = explain.timings);
+        done.push((pending, outputs));
+    }
+    for (pending, outputs) in done {
+        for (a, r) in pending.iter().zip(outputs) {
+            a.realize(r);
+        }
     }
     Ok(())
 }
@@ -398,13 +449,20 @@ pub fn last_eval_timings() -> Vec<(&'static str, Duration)> {
 /// optimised graph with egg's report, the schedule with each kernel's IR, the cranelift IR of
 /// each kernel, and stage timings.
 pub fn explain(arrays: &[&Array]) -> Result<Explain> {
+    let groups = by_device(arrays);
+    if groups.len() > 1 {
+        return Err(invalid(
+            "explain evaluates arrays of one device at a time; these live on several",
+        ));
+    }
+    let device = groups.first().map_or(Device::Cpu, |g| g.0);
     let Collected { program, pending } = collect(arrays)?;
     if pending.is_empty() {
         let mut nothing = Explain::timings_only(Vec::new());
         nothing.graph = "(every requested array is already realized: nothing to compute)".into();
         return Ok(nothing);
     }
-    let (outputs, explain) = run(&program, true)?;
+    let (outputs, explain) = run_on(device, &program, true)?;
     for (a, r) in pending.iter().zip(outputs) {
         a.realize(r);
     }

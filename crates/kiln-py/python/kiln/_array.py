@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _kiln
-from ._device import CPU, Device, _check_device
+from ._device import CPU, Device, _check_device, _named
 from ._dtypes import DType, _dtype_from_name
 from ._indexing import get_item, set_item
 
@@ -144,7 +144,7 @@ class Array:
     @property
     def device(self) -> Device:
         """The device the array lives on."""
-        return CPU
+        return _named(self._raw.device)
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -181,9 +181,16 @@ class Array:
         return self
 
     def to_device(self, device: Device, /, *, stream: object = None) -> Array:
-        """The array on ``device`` (only the CPU today)."""
-        _check_device(device)
-        return self
+        """The array on ``device`` (a ``Device`` or a name such as ``"cuda:0"``): ``self`` when
+        it is already there; otherwise it is computed on its own device and its values placed on
+        ``device``. A CUDA device this machine lacks is a ``RuntimeError``. ``stream`` is
+        accepted and unused (kiln's transfers complete before ``to_device`` returns)."""
+        target = _check_device(device)
+        if target is None:
+            raise ValueError("to_device needs a device, got None")
+        if target == self.device:
+            return self
+        return _wrap(_kiln.to_device(self._raw, target.name))
 
     def __array_namespace__(self, /, *, api_version: str | None = None) -> ModuleType:
         if api_version is not None and api_version not in _API_VERSIONS:
@@ -203,6 +210,11 @@ class Array:
         copy. A ``dtype`` other than the array's converts, which copies (``copy=False`` then
         raises ``ValueError``).
         """
+        if self.device != CPU:
+            raise TypeError(
+                f"implicit conversion of an array on {self.device.name} to NumPy is not "
+                "allowed: move it with x.to_device('cpu') first"
+            )
         view = np.from_dlpack(cast(Any, self))  # NumPy's stub wants only a `stream` keyword
         if dtype is not None and np.dtype(dtype) != view.dtype:
             if copy is False:
@@ -236,7 +248,8 @@ class Array:
         return _kiln.to_dlpack(self._raw, stream, max_version, dl_device, copy)
 
     def __dlpack_device__(self) -> tuple[int, int]:
-        """``(device_type, device_id)`` in DLPack terms: ``(1, 0)``, the CPU."""
+        """``(device_type, device_id)`` in DLPack terms: ``(1, 0)`` for the CPU, ``(2, n)`` for
+        ``cuda:n`` (whose ``__dlpack__`` exports only a CPU copy, ``dl_device=(1, 0)``)."""
         return _kiln.dlpack_device(self._raw)
 
     def _item(self) -> _Scalar:

@@ -16,7 +16,7 @@ from . import _kiln
 from ._args import check_array as _check_array
 from ._args import shape as _shape
 from ._array import Array, _wrap
-from ._device import Device, _check_device
+from ._device import Device, _check_device, _place
 from ._dtypes import DType, _dtype_name, _from_numpy_dtype, _to_numpy_dtype, float64
 
 __all__ = [
@@ -66,7 +66,11 @@ def asarray(
     scalars and sequences, a dtype change, another byte order). kiln arrays are immutable, so
     for them ``copy`` only decides whether the result is a new handle.
     """
-    _check_device(device)
+    dev = _check_device(device)
+    return _place(_asarray(obj, dtype, copy), dev)
+
+
+def _asarray(obj: object, dtype: DType | None, copy: bool | None) -> Array:
     name = _dtype_name(dtype)
     if isinstance(obj, Array):
         if name is not None and name != obj.dtype.name:
@@ -114,7 +118,11 @@ def from_dlpack(x: object, /, *, device: Device | None = None, copy: bool | None
     copy. An object without ``__dlpack__`` raises ``AttributeError``; dtypes kiln lacks
     (float16, bfloat16, ...) raise ``TypeError``.
     """
-    _check_device(device)
+    dev = _check_device(device)
+    return _place(_from_dlpack(x, copy), dev)
+
+
+def _from_dlpack(x: object, copy: bool | None) -> Array:
     if isinstance(x, Array):
         return asarray(x, copy=copy)
     export = getattr(x, "__dlpack__", None)
@@ -155,22 +163,23 @@ def arange(
     device: Device | None = None,
 ) -> Array:
     """Evenly spaced values ``start, start + step, ...`` below ``stop`` (a lazy generator)."""
-    _check_device(device)
-    return _wrap(_kiln.arange(start, stop, step, _dtype_name(dtype)))
+    dev = _check_device(device)
+    return _place(_wrap(_kiln.arange(start, stop, step, _dtype_name(dtype))), dev)
 
 
 def empty(
     shape: int | tuple[int, ...], *, dtype: DType | None = None, device: Device | None = None
 ) -> Array:
     """An array of ``shape`` (kiln has no uninitialised memory: it holds zeros)."""
-    _check_device(device)
-    return _wrap(_kiln.empty(_shape(shape), _default(dtype, float64)))
+    dev = _check_device(device)
+    return _place(_wrap(_kiln.empty(_shape(shape), _default(dtype, float64))), dev)
 
 
 def empty_like(x: Array, /, *, dtype: DType | None = None, device: Device | None = None) -> Array:
     """``empty`` with the shape (and by default the dtype) of ``x``."""
     _check_array(x, "empty_like")
-    return empty(x.shape, dtype=x.dtype if dtype is None else dtype, device=device)
+    dtype = x.dtype if dtype is None else dtype
+    return empty(x.shape, dtype=dtype, device=x.device if device is None else device)
 
 
 def eye(
@@ -183,7 +192,7 @@ def eye(
     device: Device | None = None,
 ) -> Array:
     """A matrix with ones on the ``k``-th diagonal and zeros elsewhere."""
-    _check_device(device)
+    dev = _check_device(device)
     n_rows = operator.index(n_rows)
     n_cols = None if n_cols is None else operator.index(n_cols)
     if n_rows < 0 or (n_cols is not None and n_cols < 0):
@@ -192,7 +201,7 @@ def eye(
     # the edge itself; clamping keeps huge Python ints within what the extension accepts.
     k = operator.index(k)
     k = max(-n_rows, min(k, n_rows if n_cols is None else n_cols))
-    return _wrap(_kiln.eye(n_rows, n_cols, k, _default(dtype, float64)))
+    return _place(_wrap(_kiln.eye(n_rows, n_cols, k, _default(dtype, float64))), dev)
 
 
 def full(
@@ -203,10 +212,10 @@ def full(
     device: Device | None = None,
 ) -> Array:
     """An array of ``shape`` filled with ``fill_value`` (dtype from the value if None)."""
-    _check_device(device)
+    dev = _check_device(device)
     if isinstance(fill_value, Array):
         fill_value = _item(fill_value)
-    return _wrap(_kiln.full(_shape(shape), fill_value, _dtype_name(dtype)))
+    return _place(_wrap(_kiln.full(_shape(shape), fill_value, _dtype_name(dtype))), dev)
 
 
 def full_like(
@@ -219,7 +228,8 @@ def full_like(
 ) -> Array:
     """``full`` with the shape (and by default the dtype) of ``x``."""
     _check_array(x, "full_like")
-    return full(x.shape, fill_value, dtype=x.dtype if dtype is None else dtype, device=device)
+    dtype = x.dtype if dtype is None else dtype
+    return full(x.shape, fill_value, dtype=dtype, device=x.device if device is None else device)
 
 
 def linspace(
@@ -233,41 +243,44 @@ def linspace(
     endpoint: bool = True,
 ) -> Array:
     """``num`` evenly spaced values from ``start`` to ``stop`` (real floating dtypes)."""
-    _check_device(device)
+    dev = _check_device(device)
     if isinstance(start, complex) or isinstance(stop, complex):
         raise TypeError("kiln's linspace does not support complex bounds yet")
     num = operator.index(num)
     if num < 0:
         raise ValueError(f"linspace needs num >= 0, got {num}")
-    return _wrap(_kiln.linspace(float(start), float(stop), num, bool(endpoint), _dtype_name(dtype)))
+    values = _kiln.linspace(float(start), float(stop), num, bool(endpoint), _dtype_name(dtype))
+    return _place(_wrap(values), dev)
 
 
 def ones(
     shape: int | tuple[int, ...], *, dtype: DType | None = None, device: Device | None = None
 ) -> Array:
     """An array of ``shape`` filled with ones (float64 by default)."""
-    _check_device(device)
-    return _wrap(_kiln.ones(_shape(shape), _default(dtype, float64)))
+    dev = _check_device(device)
+    return _place(_wrap(_kiln.ones(_shape(shape), _default(dtype, float64))), dev)
 
 
 def ones_like(x: Array, /, *, dtype: DType | None = None, device: Device | None = None) -> Array:
     """``ones`` with the shape (and by default the dtype) of ``x``."""
     _check_array(x, "ones_like")
-    return ones(x.shape, dtype=x.dtype if dtype is None else dtype, device=device)
+    dtype = x.dtype if dtype is None else dtype
+    return ones(x.shape, dtype=dtype, device=x.device if device is None else device)
 
 
 def zeros(
     shape: int | tuple[int, ...], *, dtype: DType | None = None, device: Device | None = None
 ) -> Array:
     """An array of ``shape`` filled with zeros (float64 by default)."""
-    _check_device(device)
-    return _wrap(_kiln.zeros(_shape(shape), _default(dtype, float64)))
+    dev = _check_device(device)
+    return _place(_wrap(_kiln.zeros(_shape(shape), _default(dtype, float64))), dev)
 
 
 def zeros_like(x: Array, /, *, dtype: DType | None = None, device: Device | None = None) -> Array:
     """``zeros`` with the shape (and by default the dtype) of ``x``."""
     _check_array(x, "zeros_like")
-    return zeros(x.shape, dtype=x.dtype if dtype is None else dtype, device=device)
+    dtype = x.dtype if dtype is None else dtype
+    return zeros(x.shape, dtype=dtype, device=x.device if device is None else device)
 
 
 def meshgrid(*arrays: Array, indexing: str = "xy") -> tuple[Array, ...]:

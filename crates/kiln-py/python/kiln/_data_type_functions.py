@@ -13,7 +13,7 @@ import numpy as np
 from . import _kiln
 from ._args import check_array as _check_array
 from ._array import Array, _wrap
-from ._device import Device, _check_device
+from ._device import Device, _check_device, _place
 from ._dtypes import ALL_DTYPES, DType, _dtype_from_name, _dtype_name
 
 __all__ = ["astype", "can_cast", "finfo", "iinfo", "isdtype", "result_type"]
@@ -34,11 +34,11 @@ def astype(
 ) -> Array:
     """``x`` converted to ``dtype`` (C-like conversion; float to int saturates, NaN gives 0)."""
     _check_array(x, "astype")
-    _check_device(device)
+    dev = _check_device(device)
     name = _dtype_name(dtype)
     if name is None:
         raise TypeError("astype needs a dtype, got None")
-    return _wrap(_kiln.astype(x._raw, name))
+    return _place(_wrap(_kiln.astype(x._raw, name)), dev)
 
 
 def _dtype_of(value: object, what: str) -> DType:

@@ -1,7 +1,8 @@
 """``__array_namespace_info__``: what this namespace supports (devices, dtypes, capabilities).
 
-Invariant: answers describe the package as built (the CPU device, the 13 standard dtypes, no
-data-dependent shapes yet), so consumer libraries can adapt instead of failing.
+Invariant: answers describe the package as built and the machine it runs on (the CPU and the
+CUDA devices present, the 13 standard dtypes on each, no data-dependent shapes yet), so
+consumer libraries can adapt instead of failing.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from ._device import Device
 
 from ._data_type_functions import _dtypes_of_kind
-from ._device import CPU, _check_device
+from ._device import CPU, _check_device, _cuda_devices
 from ._dtypes import DType, complex128, float64, int64
 
 
@@ -43,8 +44,8 @@ class Info:
         }
 
     def devices(self) -> tuple[Device, ...]:
-        """Every device kiln can place arrays on (only the CPU today)."""
-        return (CPU,)
+        """Every device kiln can place arrays on: the CPU, then each CUDA device present."""
+        return (CPU, *_cuda_devices())
 
     def dtypes(
         self,

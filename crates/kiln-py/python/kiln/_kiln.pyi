@@ -42,7 +42,7 @@ class RawArray:
         """The number of elements."""
     @property
     def device(self) -> str:
-        """The device's name (``"cpu"``)."""
+        """The device's name (``"cpu"``, ``"cuda:0"``)."""
     @property
     def is_realized(self) -> bool:
         """Whether the array already holds data."""
@@ -297,7 +297,17 @@ def to_dlpack(
     ``BufferError`` for a ``dl_device`` other than ``(1, 0)``."""
 
 def dlpack_device(x: RawArray) -> tuple[int, int]:
-    """``x.__dlpack_device__()``: ``(1, 0)``, the CPU."""
+    """``x.__dlpack_device__()``: ``(1, 0)`` for the CPU, ``(2, n)`` for ``cuda:n``."""
+
+def check_device(name: str) -> str:
+    """The canonical name of device ``name`` (``"cuda"`` -> ``"cuda:0"``): ``ValueError`` for
+    an unknown name, ``RuntimeError`` for a CUDA device this machine lacks."""
+
+def cuda_device_count() -> int:
+    """How many CUDA devices this machine has (0 without a driver)."""
+
+def to_device(x: RawArray, name: str) -> RawArray:
+    """``x`` on device ``name`` (computed on its own device first unless it is generated)."""
 
 def from_dlpack(capsule: Any, copy: bool | None = None) -> RawArray:
     """A lazy array over a DLPack capsule's tensor (consuming the capsule): the producer's

@@ -18,7 +18,7 @@ from . import _kiln
 from ._args import check_array as _check_array
 from ._args import integer as _integer
 from ._array import Array, _wrap
-from ._device import Device, _check_device
+from ._device import Device, _check_device, _place
 from ._dtypes import DType, _dtype_name
 
 __all__ = [
@@ -155,16 +155,16 @@ def fftfreq(
     n: int, /, *, d: float = 1.0, dtype: DType | None = None, device: Device | None = None
 ) -> Array:
     """The sample frequencies ``[0, 1, ..., -(n // 2), ..., -1] / (d * n)`` (default float64)."""
-    _check_device(device)
-    return _wrap(_kiln.fft_fftfreq(_integer(n, "n"), float(d), _dtype_name(dtype)))
+    dev = _check_device(device)
+    return _place(_wrap(_kiln.fft_fftfreq(_integer(n, "n"), float(d), _dtype_name(dtype))), dev)
 
 
 def rfftfreq(
     n: int, /, *, d: float = 1.0, dtype: DType | None = None, device: Device | None = None
 ) -> Array:
     """The sample frequencies of ``rfft``: ``[0, 1, ..., n // 2] / (d * n)``."""
-    _check_device(device)
-    return _wrap(_kiln.fft_rfftfreq(_integer(n, "n"), float(d), _dtype_name(dtype)))
+    dev = _check_device(device)
+    return _place(_wrap(_kiln.fft_rfftfreq(_integer(n, "n"), float(d), _dtype_name(dtype))), dev)
 
 
 def fftshift(x: Array, /, *, axes: int | tuple[int, ...] | None = None) -> Array:

@@ -1,0 +1,82 @@
+//! Programs of CUDA arrays: the same optimiser and scheduler as the CPU, then the schedule runs
+//! on the device through `kiln_cuda::CudaRuntime` (one per ordinal, opened on first use and kept
+//! for the process), with library steps (matrix products, FFTs, sorts, linear algebra) on the
+//! host through `kiln_cpu::library::run`.
+//!
+//! Invariants: a program reaches the device only after `Program::verify` and the scheduler's
+//! own checks, and `CudaRuntime::run_schedule` verifies the schedule against its inputs before
+//! any launch; a device that cannot be opened is `KilnError::Cuda(NoDevice)` (a RuntimeError in
+//! Python), and nothing is realized then.
+//!
+//! UNRUN: no session has had a GPU yet. Without one this module is reached only on its error
+//! paths (`tests/devices.rs`); `tests/cuda_device.rs` runs random programs through it against
+//! the interpreter on the GPU machine (`benches/gpu/run.sh`). Not yet: the plan caches (every
+//! evaluation optimises and schedules again; kernels come from the CUDA code store), device
+//! residency between evaluations (inputs are uploaded and outputs downloaded each time), cuBLAS
+//! and cuFFT for library steps.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use kiln_cuda::CudaRuntime;
+use kiln_ir::{Program, Realized, Schedule};
+
+use crate::error::Result;
+use crate::pipeline::Config;
+
+/// The runtime of CUDA device `ordinal`, opened on first use (a failure is not kept: a later
+/// call tries again).
+fn runtime(ordinal: usize) -> Result<Arc<CudaRuntime>> {
+    static RUNTIMES: OnceLock<Mutex<HashMap<usize, Arc<CudaRuntime>>>> = OnceLock::new();
+    let mut map = RUNTIMES
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    if let Some(rt) = map.get(&ordinal) {
+        return Ok(rt.clone());
+    }
+    let rt = Arc::new(CudaRuntime::new(ordinal)?);
+    map.insert(ordinal, rt.clone());
+    Ok(rt)
+}
+
+/// What a CUDA evaluation ran: the optimised program and its schedule (for `explain`).
+pub(crate) struct CudaRun {
+    pub outputs: Vec<Realized>,
+    pub optimized: Program,
+    pub opt_report: Option<kiln_opt::OptReport>,
+    pub schedule: Schedule,
+}
+
+/// Optimises, schedules and runs `program` on CUDA device `ordinal`.
+pub(crate) fn run(program: &Program, ordinal: usize, config: &Config) -> Result<CudaRun> {
+    let rt = runtime(ordinal)?;
+    program.verify()?;
+    let (optimized, opt_report) = crate::pipeline::optimize_if(program, config)?;
+    let schedule = kiln_sched::schedule(&optimized, &config.sched)?;
+    let cpu = crate::pipeline::cpu()?;
+    let host = |l: &kiln_ir::LibraryStep,
+                s: &Schedule,
+                inputs: &[Realized],
+                temps: &[Option<Arc<kiln_ir::Storage>>]| {
+        kiln_cpu::library::run(cpu, l, s, inputs, temps).map_err(|e| e.to_string())
+    };
+    let outputs = rt.run_schedule(&schedule, &optimized.inputs, &host)?;
+    Ok(CudaRun {
+        outputs,
+        optimized,
+        opt_report,
+        schedule,
+    })
+}
+
+/// The CUDA C of each kernel of `schedule` (for `explain`).
+pub(crate) fn sources(schedule: &Schedule) -> Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for step in &schedule.steps {
+        if let kiln_ir::Step::Kernel(k) = step {
+            out.push((k.kernel.name.clone(), kiln_cuda::generate(&k.kernel)?.text));
+        }
+    }
+    Ok(out)
+}

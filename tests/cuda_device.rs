@@ -1,0 +1,105 @@
+//! Arrays on a CUDA device, end to end: random programs (library steps included) evaluated on
+//! the device against the reference interpreter, and the API's moves between devices.
+//!
+//! Without a device every test here checks only that the device is refused with a typed error,
+//! and passes; with `KILN_REQUIRE_GPU` set (as `benches/gpu/run.sh` does on the GPU machine) a
+//! missing device fails them.
+
+use kiln::{Array, DType, Device, KilnError};
+use kiln_interp::testgen::{GenConfig, arb_program};
+use proptest::strategy::{Strategy, ValueTree};
+use proptest::test_runner::TestRunner;
+
+#[path = "support/local_check.rs"]
+mod local_check;
+
+fn device_or_skip(test: &str) -> Result<Option<Device>, String> {
+    match Device::cuda(0) {
+        Ok(d) => Ok(Some(d)),
+        Err(KilnError::Cuda(kiln_cuda::CudaError::NoDevice(msg))) => {
+            if std::env::var_os("KILN_REQUIRE_GPU").is_some_and(|v| !v.is_empty()) {
+                return Err(format!("KILN_REQUIRE_GPU is set but: {msg}"));
+            }
+            eprintln!("{test}: no CUDA device ({msg}); device checks SKIPPED");
+            Ok(None)
+        }
+        Err(e) => Err(format!("expected a device or NoDevice, got {e}")),
+    }
+}
+
+#[test]
+fn random_programs_on_the_device_match_the_interpreter() -> Result<(), String> {
+    let Some(device) = device_or_skip("random_programs_on_the_device_match_the_interpreter")?
+    else {
+        return Ok(());
+    };
+    let strategy = arb_program(local_check::real_dtypes(GenConfig::default()));
+    let mut runner = TestRunner::deterministic();
+    let mut failures = Vec::new();
+    for case in 0..128 {
+        let p = strategy
+            .new_tree(&mut runner)
+            .map_err(|e| e.to_string())?
+            .current();
+        let checked = kiln::run_program_on(&p, device)
+            .map_err(|e| format!("device run failed: {e}"))
+            .and_then(|got| local_check::check_outputs(&p, &got));
+        if let Err(e) = checked {
+            failures.push(format!("case {case}: {e}\n{p}"));
+        }
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} of 128 programs failed on the device:\n{}",
+            failures.len(),
+            failures.join("\n\n")
+        ))
+    }
+}
+
+#[test]
+fn arrays_move_to_the_device_and_back() -> kiln::Result<()> {
+    let Some(device) = device_or_skip("arrays_move_to_the_device_and_back")
+        .map_err(|e| KilnError::Invalid(kiln_ir::IrError::InvalidArgument(e)))?
+    else {
+        return Ok(());
+    };
+    let n = 257;
+    let a = (&kiln::arange(0.0, Some(((n * n) as f64).into()), 1.0, Some(DType::F32))?
+        .reshape(&[n as isize, n as isize])?
+        * 1e-4)?;
+    let b = kiln::cos(&a)?;
+    // A product (a library step, on the host), a softmax (reductions), and a long sum (split).
+    let on_cpu = [
+        kiln::matmul(&a, &b)?,
+        softmax(&a)?,
+        a.reshape(&[-1])?.sum(None, false, None)?,
+    ];
+    let (ad, bd) = (a.to_device(device)?, b.to_device(device)?);
+    assert_eq!(ad.device(), device);
+    let on_gpu = [
+        kiln::matmul(&ad, &bd)?,
+        softmax(&ad)?,
+        ad.reshape(&[-1])?.sum(None, false, None)?,
+    ];
+    for (c, g) in on_cpu.iter().zip(&on_gpu) {
+        assert_eq!(g.device(), device);
+        let back = g.to_device(Device::Cpu)?;
+        assert_eq!(back.device(), Device::Cpu);
+        let (cv, gv) = (c.to_vec::<f32>()?, back.to_vec::<f32>()?);
+        for (x, y) in cv.iter().zip(&gv) {
+            assert!((x - y).abs() <= 1e-4 * x.abs().max(1.0), "{x} vs {y}");
+        }
+    }
+    // Data on two devices never meets.
+    assert!((&a + &ad).is_err());
+    Ok(())
+}
+
+fn softmax(x: &Array) -> kiln::Result<Array> {
+    let m = x.max(Some(&[-1]), true)?;
+    let e = kiln::exp(&(x - &m)?)?;
+    &e / &e.sum(Some(&[-1]), true, None)?
+}
