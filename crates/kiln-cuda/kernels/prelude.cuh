@@ -22,6 +22,14 @@ typedef double f64;
 // Threads per block of every kiln kernel (kiln-cuda's codegen::BLOCK).
 #define KILN_BLOCK 256
 
+// Elements per thread of the vectorised path of elementwise kernels (codegen::VEC), and the
+// vector those elements travel in: one aligned load or store of sizeof(T) * N bytes.
+#define KILN_VEC 4
+template <typename T, int N> struct alignas(sizeof(T) * N) kiln_vec {
+  T v[N];
+};
+KILN_FN bool kiln_aligned(const void* p, u64 bytes) { return ((u64)p % bytes) == 0; }
+
 // `n / d` (returned) and `n % d` (in *rem) for 0 <= n and 0 < d: index arithmetic of the
 // generated loops, in 32 bits whenever both fit, which is the usual case.
 KILN_FN i64 kiln_divmod(i64 n, i64 d, i64* rem) {

@@ -7,6 +7,14 @@
 //! the flattened outer space; reducing kernels give each block one outer point at a time (a
 //! grid-stride loop over outer points), stride the block's threads over the reduce space, and
 //! combine with `kiln_block_reduce` (kernels/reduce.cuh); thread 0 runs the epilogue and stores.
+//!
+//! Vectorised elementwise kernels (`vectorizable`) also take the `flat[params]` geometry words
+//! (`FLAT_*`): when every written param is flat (element `t` of the space at `off + t`), every
+//! read param flat or fixed (one element for the whole space), and every flat param's first
+//! element aligned to `VEC` elements, each thread moves `VEC` elements per iteration through
+//! one `kiln_vec` load or store per param, with a scalar tail; otherwise the general loop runs.
+//! The words are computed on the host from the launch's layouts, so the choice never changes
+//! what is computed, only how memory is accessed.
 
 use super::ops;
 use super::reduce::{Part, reducing};
@@ -17,6 +25,16 @@ use std::fmt::Write;
 
 /// Threads per block (`KILN_BLOCK` in kernels/reduce.cuh).
 pub const BLOCK: u32 = 256;
+
+/// Elements per thread in the vectorised path (`KILN_VEC` in kernels/prelude.cuh).
+pub const VEC: usize = 4;
+
+/// `flat[p]` words: the param's elements are not a simple run.
+pub const FLAT_NO: i64 = 0;
+/// `flat[p]` words: element `t` of the flattened space is at `off + t`.
+pub const FLAT_RUN: i64 = 1;
+/// `flat[p]` words: every element of the space reads `off` (a broadcast scalar).
+pub const FLAT_FIXED: i64 = 2;
 
 /// The name of the generated entry point.
 pub const ENTRY: &str = "kiln_main";
@@ -111,16 +129,30 @@ pub(super) fn emit_value(
     space_rank: usize,
     reduced: &str,
 ) -> Result<(), CudaError> {
+    let load = |param: usize| -> Result<String, CudaError> {
+        let p = k
+            .params
+            .get(param)
+            .ok_or_else(|| internal(format!("load of missing param p{param}")))?;
+        Ok(format!("p{param}[{}]", address(param, space_rank, p.inner)))
+    };
+    emit_value_with(out, indent, k, id, v, reduced, &load)
+}
+
+/// `emit_value` with loads written by `load(param)`.
+fn emit_value_with(
+    out: &mut String,
+    indent: &str,
+    k: &Kernel,
+    id: u32,
+    v: &Value,
+    reduced: &str,
+    load: &dyn Fn(usize) -> Result<String, CudaError>,
+) -> Result<(), CudaError> {
     let dt = |op: kiln_ir::ValueId| k.value(op).dtype;
     let n = |op: kiln_ir::ValueId| name(op.0);
     let expr = match &v.inst {
-        Inst::Load { param } => {
-            let p = k
-                .params
-                .get(*param)
-                .ok_or_else(|| internal(format!("load of missing param p{param}")))?;
-            format!("p{param}[{}]", address(*param, space_rank, p.inner))
-        }
+        Inst::Load { param } => load(*param)?,
         Inst::Const(s) => literal(s),
         Inst::Index { dim } => format!("i{dim}"),
         Inst::Unary { op, arg } => ops::unary(*op, &n(*arg), dt(*arg))?,
@@ -158,10 +190,32 @@ pub(super) fn emit_stores(out: &mut String, indent: &str, k: &Kernel) {
 fn geom_struct(out: &mut String, k: &Kernel) {
     let rank = k.space_rank().max(1);
     let nparams = k.params.len().max(1);
+    let flat = if vectorizable(k) {
+        format!("  i64 flat[{nparams}];\n")
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         out,
-        "struct kiln_geom {{\n  i64 dim[{rank}];\n  i64 off[{nparams}];\n  i64 stride[{nparams}][{rank}];\n}};\n"
+        "struct kiln_geom {{\n  i64 dim[{rank}];\n  i64 off[{nparams}];\n  i64 stride[{nparams}][{rank}];\n{flat}}};\n"
     );
+}
+
+/// Whether an elementwise kernel gets the vectorised path (see the module doc): no reduction,
+/// no index values (the vectorised loop never unflattens `t`), real or bool params only, at
+/// most one store per param.
+pub fn vectorizable(k: &Kernel) -> bool {
+    let mut stored: Vec<usize> = k.stores.iter().map(|s| s.param).collect();
+    stored.sort_unstable();
+    let distinct = stored.windows(2).all(|w| w[0] != w[1]);
+    k.reduce.is_none()
+        && k.outer_rank > 0
+        && !k.stores.is_empty()
+        && distinct
+        && k.params.iter().all(|p| !p.dtype.is_complex())
+        && !k
+            .values()
+            .any(|(_, v)| matches!(v.inst, Inst::Index { .. }))
 }
 
 /// Opens entry point `entry`: the kernel's params, the geometry, then `extra` arguments.
@@ -191,6 +245,9 @@ pub(super) fn signature(out: &mut String, k: &Kernel, entry: &str, extra: &[Stri
 fn elementwise(out: &mut String, k: &Kernel) -> Result<(), CudaError> {
     let rank = k.outer_rank;
     let _ = writeln!(out, "  const i64 n = {};", extent_product(0..rank));
+    if vectorizable(k) {
+        vectorized(out, k)?;
+    }
     out.push_str(
         "  for (i64 t = (i64)blockIdx.x * blockDim.x + threadIdx.x; t < n;\n       t += (i64)gridDim.x * blockDim.x) {\n",
     );
@@ -200,6 +257,88 @@ fn elementwise(out: &mut String, k: &Kernel) -> Result<(), CudaError> {
     }
     emit_stores(out, "    ", k);
     out.push_str("  }\n");
+    Ok(())
+}
+
+/// The vectorised path of an elementwise kernel: taken when the `flat` words and alignment allow
+/// (see the module doc), it covers the whole space and returns.
+fn vectorized(out: &mut String, k: &Kernel) -> Result<(), CudaError> {
+    let vec = |p: usize| format!("kiln_vec<{}, KILN_VEC>", ctype(k.params[p].dtype));
+    let mut conds = Vec::new();
+    for (i, p) in k.params.iter().enumerate() {
+        conds.push(match p.access {
+            Access::Write => format!("g.flat[{i}] == {FLAT_RUN}"),
+            Access::Read => format!("g.flat[{i}] != {FLAT_NO}"),
+        });
+        conds.push(format!(
+            "(g.flat[{i}] != {FLAT_RUN} || kiln_aligned(p{i} + g.off[{i}], sizeof({})))",
+            vec(i)
+        ));
+    }
+    let _ = writeln!(out, "  if ({}) {{", conds.join(" &&\n      "));
+    out.push_str("    const i64 nv = n / KILN_VEC;\n");
+    out.push_str(
+        "    for (i64 t = (i64)blockIdx.x * blockDim.x + threadIdx.x; t < nv;\n         t += (i64)gridDim.x * blockDim.x) {\n",
+    );
+    let loaded: Vec<usize> = k
+        .params
+        .iter()
+        .enumerate()
+        .filter(|(i, p)| {
+            p.access == Access::Read
+                && k.values()
+                    .any(|(_, v)| matches!(v.inst, Inst::Load { param } if param == *i))
+        })
+        .map(|(i, _)| i)
+        .collect();
+    for &i in &loaded {
+        let _ = writeln!(
+            out,
+            "      {v} x{i};\n      if (g.flat[{i}] == {FLAT_RUN}) {{\n        x{i} = *(const {v}*)(p{i} + g.off[{i}] + t * KILN_VEC);\n      }} else {{\n        for (int j = 0; j < KILN_VEC; ++j) x{i}.v[j] = p{i}[g.off[{i}]];\n      }}",
+            v = vec(i)
+        );
+    }
+    for s in &k.stores {
+        let _ = writeln!(out, "      {} o{};", vec(s.param), s.param);
+    }
+    out.push_str("#pragma unroll\n      for (int j = 0; j < KILN_VEC; ++j) {\n");
+    let lane = |param: usize| Ok(format!("x{param}.v[j]"));
+    for (id, v) in k.values() {
+        emit_value_with(out, "        ", k, id.0, v, "", &lane)?;
+    }
+    for s in &k.stores {
+        let _ = writeln!(out, "        o{}.v[j] = {};", s.param, name(s.value.0));
+    }
+    out.push_str("      }\n");
+    for s in &k.stores {
+        let _ = writeln!(
+            out,
+            "      *({}*)(p{p} + g.off[{p}] + t * KILN_VEC) = o{p};",
+            vec(s.param),
+            p = s.param
+        );
+    }
+    out.push_str("    }\n");
+    out.push_str(
+        "    for (i64 t = nv * KILN_VEC + (i64)blockIdx.x * blockDim.x + threadIdx.x; t < n;\n         t += (i64)gridDim.x * blockDim.x) {\n",
+    );
+    let scalar = |param: usize| {
+        Ok(format!(
+            "p{param}[g.off[{param}] + (g.flat[{param}] == {FLAT_RUN} ? t : 0)]"
+        ))
+    };
+    for (id, v) in k.values() {
+        emit_value_with(out, "      ", k, id.0, v, "", &scalar)?;
+    }
+    for s in &k.stores {
+        let _ = writeln!(
+            out,
+            "      p{p}[g.off[{p}] + t] = {};",
+            name(s.value.0),
+            p = s.param
+        );
+    }
+    out.push_str("    }\n    return;\n  }\n");
     Ok(())
 }
 

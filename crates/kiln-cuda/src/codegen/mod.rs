@@ -11,7 +11,9 @@ mod ops;
 mod reduce;
 mod types;
 
-pub use kernel::{BLOCK, ENTRY, FINISH_ENTRY, PARTIAL_ENTRY};
+pub use kernel::{
+    BLOCK, ENTRY, FINISH_ENTRY, FLAT_FIXED, FLAT_NO, FLAT_RUN, PARTIAL_ENTRY, VEC, vectorizable,
+};
 pub use reduce::accumulator_ctype;
 
 use crate::error::CudaError;
@@ -89,7 +91,8 @@ fn generate_with(k: &Kernel, split: bool) -> Result<CudaSource, CudaError> {
 }
 
 /// The `kiln_geom` argument of one launch as `i64` words: `dim[rank]`, `off[params]`,
-/// `stride[params][rank]` (each count at least 1, unused words 0), in the struct's order.
+/// `stride[params][rank]` (each count at least 1, unused words 0), then for `vectorizable`
+/// kernels `flat[params]` (see `flat_word`), in the struct's order.
 pub fn geometry_words(k: &Kernel, g: &LaunchGeometry) -> Result<Vec<i64>, CudaError> {
     g.check(k)
         .map_err(|e| CudaError::Unsupported(format!("launch geometry: {e}")))?;
@@ -122,7 +125,59 @@ pub fn geometry_words(k: &Kernel, g: &LaunchGeometry) -> Result<Vec<i64>, CudaEr
             words.push(s as i64);
         }
     }
+    if kernel::vectorizable(k) {
+        for p in 0..nparams {
+            words.push(flat_word(k, g, p));
+        }
+    }
     Ok(words)
+}
+
+/// Whether a launch of `k` over `g` meets the vectorised path's layout conditions (written params
+/// `FLAT_RUN`, read params not `FLAT_NO`); alignment is checked on the device.
+pub fn vectorized_layouts(k: &Kernel, g: &LaunchGeometry) -> bool {
+    kernel::vectorizable(k)
+        && k.params.iter().enumerate().all(|(p, param)| {
+            let w = flat_word(k, g, p);
+            match param.access {
+                kiln_ir::Access::Write => w == kernel::FLAT_RUN,
+                kiln_ir::Access::Read => w != kernel::FLAT_NO,
+            }
+        })
+}
+
+/// How param `p` of an elementwise launch lies over the flattened space: `FLAT_RUN` when
+/// element `t` is at `off + t` (row-major contiguous strides over every dim longer than 1),
+/// `FLAT_FIXED` when every element reads `off` (zero strides), else `FLAT_NO`. The innermost
+/// stride is the one the generated code uses (1 for a unit-stride param, 0 for a zero one).
+fn flat_word(k: &Kernel, g: &LaunchGeometry, p: usize) -> i64 {
+    let (Some(param), Some(layout)) = (k.params.get(p), g.params.get(p)) else {
+        return kernel::FLAT_NO;
+    };
+    let rank = k.outer_rank;
+    let stride = |d: usize| -> isize {
+        match (d + 1 == rank, param.inner) {
+            (true, kiln_ir::InnerStride::Unit) => 1,
+            (true, kiln_ir::InnerStride::Zero) => 0,
+            _ => layout.strides.get(d).copied().unwrap_or(0),
+        }
+    };
+    let (mut run, mut fixed, mut expected) = (true, true, 1usize);
+    for d in (0..rank).rev() {
+        let extent = g.dims.get(d).copied().unwrap_or(1);
+        if extent > 1 {
+            run &= isize::try_from(expected).is_ok_and(|e| stride(d) == e);
+            fixed &= stride(d) == 0;
+        }
+        expected = expected.saturating_mul(extent);
+    }
+    if run {
+        kernel::FLAT_RUN
+    } else if fixed {
+        kernel::FLAT_FIXED
+    } else {
+        kernel::FLAT_NO
+    }
 }
 
 /// Blocks of `BLOCK` threads for one launch: enough to cover the elementwise space (or one per
@@ -132,10 +187,13 @@ pub fn grid_blocks(k: &Kernel, g: &LaunchGeometry) -> u32 {
     const MAX_BLOCKS: usize = 1 << 16;
     let outer: usize = g.dims.iter().take(k.outer_rank).product();
     // A reduction stores every outer point, even over an empty reduce space (the identity).
+    // The vectorised path gives each thread `VEC` elements (when the layouts allow it; the
+    // grid-stride loops stay correct with fewer threads either way).
+    let per_thread = if vectorized_layouts(k, g) { VEC } else { 1 };
     let blocks = if k.reduce.is_some() {
         outer
     } else {
-        outer.div_ceil(BLOCK as usize)
+        outer.div_ceil(BLOCK as usize * per_thread)
     };
     blocks.min(MAX_BLOCKS) as u32
 }
