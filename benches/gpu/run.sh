@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Build here, run on the GPU machine: kiln-cuda's test binaries (device executor against the
-# interpreter, NVRTC compile checks, host emulation) in one device call.
+# Build here, run on the GPU machine, in one device call: kiln-cuda's test binaries (device
+# executor against the interpreter, NVRTC compile checks, host emulation), kiln's CUDA-device
+# tests (random programs through the whole pipeline on the device), the Python package's device
+# tests against NumPy, and the GPU workloads against CuPy, PyTorch and JAX
+# (benches/gpu/workloads.py, table in $OUT/gpu-workloads.md).
 #
-# UNRUN so far: written in a session without a GPU. Two phases:
+# UNRUN so far: written in sessions without a GPU. Two phases:
 #
 #   bash benches/gpu/run.sh build     # here: builds the test binaries into target/gpu-carry
 #   # then, through the device tool, with carry ["target/gpu-carry"]:
@@ -26,8 +29,22 @@ for line in sys.stdin:
     if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["kind"] == ["test"]:
         print(m["target"]["name"], m["executable"])
 '   | grep -v '^snapshots ' | while read -r name exe; do cp "$exe" "$carry/$name"; done
+    cargo test -p kiln --test cuda_device --no-run --message-format=json 2>/dev/null | python3 -c '
+import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == "cuda_device":
+        print(m["executable"])
+'   | while read -r exe; do cp "$exe" "$carry/cuda_device"; done
     # The device tool carries at most 64 MiB: drop the debug info.
     strip "$carry"/*
+    # The Python package (release build, abi3: the GPU machine's Python 3.12 loads it).
+    venv="${KILN_VENV:-.ci-venv}"
+    [ -x "$venv/bin/python" ] || "${PYTHON:-python3}" -m venv "$venv"
+    "$venv/bin/python" -m pip install --quiet "maturin>=1.16,<2"
+    MATURIN_PEP517_ARGS="--profile release" "$venv/bin/python" -m pip install --quiet --no-deps \
+      --no-build-isolation --target "$carry/py" crates/kiln-py
+    strip "$carry"/py/kiln/*.so
     ls -la "$carry"
     du -sh "$carry"
     ;;
@@ -39,12 +56,21 @@ for line in sys.stdin:
     status=0
     printf '%-20s %-8s %s\n' test result seconds > "$out/summary.txt"
     # (snapshots need the source tree at its build path: they run here, not there)
-    for t in device nvrtc_compile host_emulation; do
+    for t in device nvrtc_compile host_emulation cuda_device; do
       [ -x "$carry/$t" ] || { printf '%-20s %-8s %s\n' "$t" missing - >> "$out/summary.txt"; status=1; continue; }
       start=$SECONDS
       if "$carry/$t" --test-threads 1 --nocapture > "$out/$t.log" 2>&1; then r=ok; else r=FAILED; status=1; fi
       printf '%-20s %-8s %s\n' "$t" "$r" "$((SECONDS - start))" >> "$out/summary.txt"
     done
+    # The Python package: device tests against NumPy, then the workloads against the peers.
+    export PYTHONPATH="$PWD/$carry/py${PYTHONPATH:+:$PYTHONPATH}" KILN_CACHE_DIR="$(mktemp -d)"
+    start=$SECONDS
+    if (cd crates/kiln-py && python3 -m pytest tests/test_devices.py -q -p no:cacheprovider) > "$out/pytest_devices.log" 2>&1; then r=ok; else r=FAILED; status=1; fi
+    printf '%-20s %-8s %s\n' pytest_devices "$r" "$((SECONDS - start))" >> "$out/summary.txt"
+    start=$SECONDS
+    if OUT="$out" python3 benches/gpu/workloads.py > "$out/workloads.log" 2>&1; then r=ok; else r=FAILED; status=1; fi
+    printf '%-20s %-8s %s\n' workloads "$r" "$((SECONDS - start))" >> "$out/summary.txt"
+    cat "$out/gpu-workloads.md" 2>/dev/null || tail -20 "$out/workloads.log"
     grep -h "modules compiled\|device present" "$out"/*.log || true
     grep -h -A20 "panicked" "$out"/*.log | head -60 || true
     cat "$out/summary.txt"

@@ -193,6 +193,7 @@ pub struct Explain {
     pub optimized: String,
     pub opt_report: Option<OptReport>,
     pub schedule: String,
+    /// Each kernel's backend code: cranelift IR on the CPU, CUDA C on a CUDA device.
     pub clif: Vec<(String, String)>,
     pub timings: Vec<(&'static str, Duration)>,
 }
