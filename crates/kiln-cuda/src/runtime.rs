@@ -240,16 +240,7 @@ impl CudaRuntime {
                         .get(i)
                         .map(|r| r.storage.clone())
                         .ok_or_else(|| CudaError::Unsupported(format!("output of input {i}")))?,
-                    BufferRef::Temp(t) => {
-                        let decl = s
-                            .buffers
-                            .get(t)
-                            .ok_or_else(|| CudaError::Unsupported(format!("output of temp {t}")))?;
-                        let buf = temps
-                            .get(t)
-                            .ok_or_else(|| CudaError::Unsupported(format!("output of temp {t}")))?;
-                        Arc::new(self.download(buf, (decl.dtype, decl.len))?)
-                    }
+                    BufferRef::Temp(t) => Arc::new(self.download_temp(s, &temps, t)?),
                 };
                 outputs.push(
                     Realized::with_view(storage, o.view.clone())
@@ -262,6 +253,19 @@ impl CudaRuntime {
             self.release(b);
         }
         result
+    }
+
+    /// A host copy of temporary `t` of `s` (its declared dtype and length).
+    fn download_temp(
+        &self,
+        s: &Schedule,
+        temps: &[CudaSlice<u8>],
+        t: usize,
+    ) -> Result<Storage, CudaError> {
+        let missing = || CudaError::Unsupported(format!("schedule has no temporary t{t}"));
+        let decl = s.buffers.get(t).ok_or_else(missing)?;
+        let buf = temps.get(t).ok_or_else(missing)?;
+        self.download(buf, (decl.dtype, decl.len))
     }
 
     /// Runs library step `l` through `host`: downloads the temporaries it reads, uploads its
@@ -279,15 +283,8 @@ impl CudaRuntime {
             if let BufferRef::Temp(t) = o.buffer
                 && host_temps.get(t).is_some_and(Option::is_none)
             {
-                let decl = s
-                    .buffers
-                    .get(t)
-                    .ok_or_else(|| CudaError::Unsupported(format!("library reads t{t}")))?;
-                let buf = temps
-                    .get(t)
-                    .ok_or_else(|| CudaError::Unsupported(format!("library reads t{t}")))?;
                 self.stream.synchronize().map_err(call("synchronize"))?;
-                host_temps[t] = Some(Arc::new(self.download(buf, (decl.dtype, decl.len))?));
+                host_temps[t] = Some(Arc::new(self.download_temp(s, temps, t)?));
             }
         }
         let (out, storage) = host(l, s, inputs, &host_temps)
