@@ -2,10 +2,13 @@
 //!
 //! Invariant: never panics when CUDA is absent. `driver_available` checks that libcuda can be
 //! loaded before any driver call (cudarc panics on a missing library), and every later failure
-//! (init, no device, bad ordinal) is `CudaError::NoDevice` with the reason.
+//! (init, no device, bad ordinal) is `CudaError::NoDevice` with the reason. A device found once
+//! is remembered for the process (availability checks sit on hot API paths such as
+//! `to_device`); a failure is not, so a later call asks the driver again.
 
 use crate::error::CudaError;
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
 
 /// Whether libcuda (the driver) can be loaded (checked once per process).
 pub fn driver_available() -> bool {
@@ -52,6 +55,25 @@ pub fn device_count() -> Result<usize, CudaError> {
 
 /// Looks up device `ordinal`: a typed error when the driver or the device is missing.
 pub fn discover(ordinal: usize) -> Result<DeviceInfo, CudaError> {
+    static FOUND: OnceLock<Mutex<HashMap<usize, DeviceInfo>>> = OnceLock::new();
+    let found = FOUND.get_or_init(Default::default);
+    if let Some(info) = found
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(&ordinal)
+    {
+        return Ok(info.clone());
+    }
+    let info = query(ordinal)?;
+    found
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(ordinal, info.clone());
+    Ok(info)
+}
+
+/// `discover` without the memory: asks the driver.
+fn query(ordinal: usize) -> Result<DeviceInfo, CudaError> {
     let count = device_count()?;
     if ordinal >= count {
         return Err(no_device(format!(

@@ -63,7 +63,8 @@ fn to_dlpack<'py>(
     dl_device: Option<&Bound<'py, PyAny>>,
     copy: Option<bool>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    if let kiln::Device::Cuda(n) = x.get().0.device() {
+    let device = x.get().0.device();
+    if let kiln::Device::Cuda(n) = device {
         // A CUDA array's data is computed on the device and kept in host memory between
         // evaluations (kiln/src/cuda_exec.rs), so there is no device memory to hand out yet.
         let to_cpu = match dl_device.filter(|d| !d.is_none()) {
@@ -100,8 +101,9 @@ fn to_dlpack<'py>(
         Some(v) => int_pair(v, "max_version")?.0 >= 1,
         None => false,
     };
-    let cuda = x.get().0.device() != kiln::Device::Cpu;
-    export::export(py, &x.get().0, versioned, copy == Some(true) || cuda)
+    // Leaving a CUDA device is always a copy (checked against `copy=False` above).
+    let must_copy = device != kiln::Device::Cpu;
+    export::export(py, &x.get().0, versioned, copy == Some(true) || must_copy)
 }
 
 /// `x.__dlpack_device__()`: `(device_type, device_id)`; `(1, 0)` for the CPU.

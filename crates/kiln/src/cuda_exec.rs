@@ -9,7 +9,7 @@
 //! Python), and nothing is realized then.
 //!
 //! UNRUN: no session has had a GPU yet. Without one this module is reached only on its error
-//! paths (`tests/devices.rs`); `tests/cuda_device.rs` runs random programs through it against
+//! paths (the unit tests of `device.rs`); `tests/cuda_device.rs` runs random programs through it against
 //! the interpreter on the GPU machine (`benches/gpu/run.sh`). Not yet: the plan caches (every
 //! evaluation optimises and schedules again; kernels come from the CUDA code store), device
 //! residency between evaluations (inputs are uploaded and outputs downloaded each time), cuBLAS

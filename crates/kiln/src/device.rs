@@ -8,7 +8,7 @@
 //! libcuda). Data moves between devices only in `to_device`.
 //!
 //! An array on a CUDA device is computed there (kernels through `kiln_cuda::CudaRuntime`), and
-//! its realized data is kept in host memory between evaluations (see `pipeline::run_on_cuda`).
+//! its realized data is kept in host memory between evaluations (see `cuda_exec`).
 
 use crate::error::{Result, invalid};
 use crate::graph::{Array, NodeState};
@@ -107,6 +107,12 @@ impl Array {
                 state,
             ));
         }
+        self.evaluated_on(device)
+    }
+
+    /// This array's value (evaluated on its own device) as a realized leaf on `device`; the
+    /// device is not checked.
+    pub(crate) fn evaluated_on(&self, device: Device) -> Result<Array> {
         crate::pipeline::eval(&[self])?;
         let data = self
             .realized()
@@ -160,14 +166,7 @@ mod tests {
     /// `a`'s data placed on `device` without asking for the device: these tests build arrays
     /// on a CUDA device on a machine that has none.
     fn placed(a: &Array, device: Device) -> Result<Array> {
-        crate::pipeline::eval(&[a])?;
-        let data = a.realized().ok_or_else(|| invalid("not realized"))?;
-        Ok(Array::new_cell(
-            a.dtype(),
-            a.shape_ref().clone(),
-            device,
-            NodeState::Realized(data),
-        ))
+        a.evaluated_on(device)
     }
 
     fn cuda_missing() -> bool {

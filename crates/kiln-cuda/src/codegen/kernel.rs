@@ -266,14 +266,13 @@ fn vectorized(out: &mut String, k: &Kernel) -> Result<(), CudaError> {
     let vec = |p: usize| format!("kiln_vec<{}, KILN_VEC>", ctype(k.params[p].dtype));
     let mut conds = Vec::new();
     for (i, p) in k.params.iter().enumerate() {
+        let aligned = format!("kiln_aligned(p{i} + g.off[{i}], sizeof({}))", vec(i));
         conds.push(match p.access {
-            Access::Write => format!("g.flat[{i}] == {FLAT_RUN}"),
-            Access::Read => format!("g.flat[{i}] != {FLAT_NO}"),
+            Access::Write => format!("g.flat[{i}] == {FLAT_RUN} && {aligned}"),
+            Access::Read => format!(
+                "g.flat[{i}] != {FLAT_NO} &&\n      (g.flat[{i}] != {FLAT_RUN} || {aligned})"
+            ),
         });
-        conds.push(format!(
-            "(g.flat[{i}] != {FLAT_RUN} || kiln_aligned(p{i} + g.off[{i}], sizeof({})))",
-            vec(i)
-        ));
     }
     let _ = writeln!(out, "  if ({}) {{", conds.join(" &&\n      "));
     out.push_str("    const i64 nv = n / KILN_VEC;\n");

@@ -50,7 +50,7 @@ def _check_device(device: object) -> Device | None:
     (``RuntimeError`` if not); anything else is a ``ValueError``."""
     if device is None:
         return None
-    if device is CPU or device == CPU or device == "cpu":
+    if device == CPU or device == "cpu":
         return CPU
     if isinstance(device, Device):
         name = device.name
@@ -68,6 +68,4 @@ def _cuda_devices() -> tuple[Device, ...]:
 
 def _place(x: Array, device: Device | None) -> Array:
     """``x`` on ``device`` (a resolved device argument; ``None`` leaves it where it is)."""
-    if device is None or device == x.device:
-        return x
-    return x.to_device(device)
+    return x if device is None else x.to_device(device)
