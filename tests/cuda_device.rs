@@ -98,6 +98,42 @@ fn arrays_move_to_the_device_and_back() -> kiln::Result<()> {
     Ok(())
 }
 
+/// A chain of evaluations on the device moves nothing between them: only the first upload and
+/// the final read-back cross PCIe, and the result matches the CPU.
+#[test]
+fn chained_evaluations_stay_on_the_device() -> kiln::Result<()> {
+    let Some(device) = device_or_skip("chained_evaluations_stay_on_the_device")
+        .map_err(|e| KilnError::Invalid(kiln_ir::IrError::InvalidArgument(e)))?
+    else {
+        return Ok(());
+    };
+    let Device::Cuda(ordinal) = device else {
+        return Ok(());
+    };
+    let n = 1 << 16;
+    let x = (&kiln::arange(0.0, Some((n as f64).into()), 1.0, Some(DType::F32))? * 1e-3)?;
+    x.eval()?;
+    let xd = x.to_device(device)?;
+    let before = kiln::cuda_transfers(ordinal)?;
+    let (mut cpu, mut gpu) = (x.clone(), xd.clone());
+    for _ in 0..5 {
+        cpu = (&kiln::sin(&cpu)? + 0.5)?;
+        gpu = (&kiln::sin(&gpu)? + 0.5)?;
+        cpu.eval()?;
+        gpu.eval()?;
+    }
+    let moved = kiln::cuda_transfers(ordinal)?;
+    assert_eq!(moved, before, "five evaluations on the device moved data");
+    let back = gpu.to_device(Device::Cpu)?.to_vec::<f32>()?;
+    let after = kiln::cuda_transfers(ordinal)?;
+    assert_eq!(after.downloads, before.downloads + 1);
+    assert_eq!(after.download_bytes, before.download_bytes + 4 * n as u64);
+    for (c, g) in cpu.to_vec::<f32>()?.iter().zip(&back) {
+        assert!((c - g).abs() <= 1e-5, "{c} vs {g}");
+    }
+    Ok(())
+}
+
 fn softmax(x: &Array) -> kiln::Result<Array> {
     let m = x.max(Some(&[-1]), true)?;
     let e = kiln::exp(&(x - &m)?)?;

@@ -35,6 +35,10 @@ pub enum CudaError {
         key: String,
         dir: String,
     },
+    /// A library step run on the host failed; the error is the host library's own (its caller
+    /// recovers its type by downcasting).
+    #[error("{0}")]
+    Host(Box<dyn std::error::Error + Send + Sync>),
     /// The kernel uses something this backend cannot express.
     #[error("unsupported by the CUDA backend: {0}")]
     Unsupported(String),

@@ -19,6 +19,7 @@ pub mod codegen;
 pub mod codestore;
 pub mod device;
 mod error;
+pub mod memory;
 pub mod nvrtc;
 pub mod runtime;
 
@@ -28,7 +29,8 @@ pub use codegen::{CudaSource, generate, generate_split, geometry_words, grid_blo
 pub use codestore::{CudaCodeStore, CudaStoreStats, Form, Source};
 pub use device::{DeviceInfo, device_count, discover, driver_available};
 pub use error::CudaError;
+pub use memory::{DeviceBuffer, DeviceMemory, Resident, Transfers};
 pub use nvrtc::{
     CompiledPtx, DEFAULT_ARCH, compile, compile_artifact, nvrtc_available, nvrtc_version,
 };
-pub use runtime::CudaRuntime;
+pub use runtime::{CudaRuntime, HostError};

@@ -1,4 +1,5 @@
-//! A first CUDA executor: runs the kernel steps of a schedule on one device.
+//! A first CUDA executor: runs the kernel steps of a schedule on one device, with data that stays
+//! on the device between evaluations (see `memory`).
 //!
 //! UNRUN: no session so far had a GPU, so this module is compile-checked only; `tests/device.rs`
 //! (run on a GPU machine by `benches/gpu/run.sh`) is its first test.
@@ -11,21 +12,28 @@
 //! split) and come from the `CudaCodeStore` (memory, then the disk cache, then NVRTC for the
 //! device's architecture: a CUBIN when NVRTC supports it, else PTX), so a kernel compiled by
 //! any earlier process is never compiled again. Freed buffers wait in a size-keyed pool for
-//! the next allocation of the same size. Library steps (matrix products, FFTs, sorts, linear
-//! algebra) run on the host through the caller's [`HostLibrary`]: the temporaries a step reads
-//! are copied to the host, its result copied back into its device temporary (correct, but two
-//! transfers per step; cuBLAS and cuFFT steps are still to come).
+//! the next allocation of the same size (see `memory::Heap`).
+//!
+//! Residency: a schedule input that is already this runtime's [`DeviceBuffer`] is bound without a
+//! copy; any other input is uploaded for the run (a host array, or another device's memory
+//! through the host). Outputs stay on the device as [`Resident`] buffers (an output that is an
+//! input shares the input's buffer). Host inputs of a resident slot are stand-ins for their
+//! shape and are never read. Library steps (matrix products, FFTs, sorts, linear algebra) run on
+//! the host through the caller's [`HostLibrary`]: the temporaries and resident inputs a step
+//! reads are copied to the host, its result copied back into its device temporary (correct, but
+//! two transfers per step; cuBLAS and cuFFT steps are still to come).
 
 use crate::arch::CudaArch;
 use crate::codegen::{self, BLOCK, ENTRY, FINISH_ENTRY, PARTIAL_ENTRY};
 use crate::codestore::{CudaCodeStore, Form};
 use crate::device::{DeviceInfo, discover};
 use crate::error::CudaError;
+use crate::memory::{DeviceBuffer, DeviceMemory, Heap, Resident, Transfers, download};
 use crate::nvrtc;
 use cudarc::driver::sys::CUdevice_attribute;
 use cudarc::driver::{CudaContext, CudaModule, CudaSlice, CudaStream, DevicePtr};
 use kiln_ir::{BufferRef, KernelStep, LibraryStep, Realized, Schedule, Step, Storage};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ffi::c_void;
 use std::sync::{Arc, Mutex};
 
@@ -44,16 +52,38 @@ pub fn device_arch(cc: (i32, i32)) -> Result<CudaArch, CudaError> {
     }
 }
 
-/// Runs one library step on the host: given the step, its schedule, the schedule's inputs and
-/// host copies of the temporaries the step reads (the others `None`), returns the temporary the
-/// step writes and its contents (what `kiln_cpu::library::run` does).
+/// Runs one library step on the host: given the step, its schedule, the schedule's inputs (host
+/// copies for every input the step reads) and host copies of the temporaries the step reads (the
+/// others `None`), returns the temporary the step writes and its contents (what
+/// `kiln_cpu::library::run` does). Its error is the caller's own: the runtime hands it back
+/// unchanged as `CudaError::Host`.
 pub type HostLibrary<'a> = dyn Fn(
         &LibraryStep,
         &Schedule,
         &[Realized],
         &[Option<Arc<Storage>>],
-    ) -> Result<(usize, Storage), String>
+    ) -> Result<(usize, Storage), HostError>
     + 'a;
+
+/// A host library step's own error (the caller downcasts it back).
+pub type HostError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A schedule input bound to device memory for one run.
+enum Bound {
+    /// This runtime's buffer, used in place.
+    Resident(Arc<DeviceBuffer>),
+    /// Uploaded for this run (released at its end unless an output keeps it).
+    Uploaded(CudaSlice<u8>),
+}
+
+impl Bound {
+    fn slice(&self) -> &CudaSlice<u8> {
+        match self {
+            Bound::Resident(b) => b.slice(),
+            Bound::Uploaded(s) => s,
+        }
+    }
+}
 
 /// The NVRTC version a deployment without NVRTC keys its modules on: `KILN_NVRTC_VERSION`
 /// (`13.0`), the version of the NVRTC that built the bundle it ships.
@@ -86,7 +116,8 @@ pub struct CudaRuntime {
     modules: Mutex<HashMap<(String, Form), Arc<CudaModule>>>,
     /// Where modules come from: memory, the disk cache, or NVRTC.
     store: CudaCodeStore,
-    pool: Mutex<HashMap<usize, Vec<CudaSlice<u8>>>>,
+    /// Free buffers and transfer counters, shared with the buffers this runtime made.
+    heap: Arc<Heap>,
 }
 
 impl std::fmt::Debug for CudaRuntime {
@@ -132,7 +163,7 @@ impl CudaRuntime {
             sms: usize::try_from(sms).unwrap_or(1),
             modules: Mutex::new(HashMap::new()),
             store,
-            pool: Mutex::new(HashMap::new()),
+            heap: Arc::new(Heap::default()),
         })
     }
 
@@ -159,24 +190,34 @@ impl CudaRuntime {
         Ok(module)
     }
 
+    /// Host-device copies made by this runtime and the buffers it made.
+    pub fn transfers(&self) -> Transfers {
+        self.heap.transfers()
+    }
+
     /// A device buffer of `bytes` bytes (at least 1), reused from the pool when one is free.
     fn alloc(&self, bytes: usize) -> Result<CudaSlice<u8>, CudaError> {
         let bytes = bytes.max(1);
-        let reused = self
-            .pool
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get_mut(&bytes)
-            .and_then(Vec::pop);
-        match reused {
+        match self.heap.take(bytes) {
             Some(b) => Ok(b),
             None => self.stream.alloc_zeros::<u8>(bytes).map_err(call("alloc")),
         }
     }
 
     fn release(&self, buffer: CudaSlice<u8>) {
-        let mut pool = self.pool.lock().unwrap_or_else(|p| p.into_inner());
-        pool.entry(buffer.len()).or_default().push(buffer);
+        self.heap.give(buffer);
+    }
+
+    /// `slice` (holding `len` elements of `dtype`) as a buffer that outlives the run.
+    fn keep(&self, slice: CudaSlice<u8>, dtype: kiln_ir::DType, len: usize) -> Arc<DeviceBuffer> {
+        Arc::new(DeviceBuffer::new(
+            slice,
+            dtype,
+            len,
+            self.info.ordinal,
+            self.stream.clone(),
+            self.heap.clone(),
+        ))
     }
 
     fn upload(&self, s: &Storage) -> Result<CudaSlice<u8>, CudaError> {
@@ -188,8 +229,16 @@ impl CudaRuntime {
             self.stream
                 .memcpy_htod(bytes, &mut dst)
                 .map_err(call("copy to device"))?;
+            self.heap.count_upload(bytes.len());
         }
         Ok(dst)
+    }
+
+    /// A copy of `s` in this device's memory, kept until the returned buffer is dropped (the
+    /// copy is enqueued; later work on this runtime's stream sees it).
+    pub fn upload_storage(&self, s: &Storage) -> Result<Arc<DeviceBuffer>, CudaError> {
+        let slice = self.upload(s)?;
+        Ok(self.keep(slice, s.dtype(), s.len()))
     }
 
     fn download(
@@ -197,62 +246,149 @@ impl CudaRuntime {
         src: &CudaSlice<u8>,
         decl: (kiln_ir::DType, usize),
     ) -> Result<Storage, CudaError> {
-        let host = self.stream.clone_dtoh(src).map_err(call("copy to host"))?;
-        let storage = Storage::for_overwrite(decl.0, decl.1)
-            .map_err(|e| CudaError::Unsupported(format!("host storage: {e}")))?;
-        let n = storage.byte_len().min(host.len());
-        // SAFETY: `storage` owns `byte_len` writable bytes and `host` at least `n`; the regions
-        // are distinct allocations.
-        unsafe { std::ptr::copy_nonoverlapping(host.as_ptr(), storage.as_mut_ptr(), n) };
-        Ok(storage)
+        download(&self.stream, &self.heap, src, decl.0, decl.1)
     }
 
-    /// Runs `s` on the device: uploads the inputs, launches every kernel step in order (library
-    /// steps through `host`), and returns the outputs (views of downloaded buffers).
+    /// Binds schedule input `r` (with the device memory `resident` of its slot, if any).
+    fn bind(
+        &self,
+        r: &Realized,
+        resident: Option<&Arc<dyn DeviceMemory>>,
+    ) -> Result<Bound, CudaError> {
+        let Some(memory) = resident else {
+            return Ok(Bound::Uploaded(self.upload(&r.storage)?));
+        };
+        if memory.dtype() != r.dtype() || memory.len() != r.storage.len() {
+            return Err(CudaError::Unsupported(format!(
+                "resident input of {} x {} stands in for {} x {}",
+                memory.len(),
+                memory.dtype(),
+                r.storage.len(),
+                r.dtype()
+            )));
+        }
+        if memory.ordinal() == self.info.ordinal
+            && let Ok(own) = memory.clone().into_any().downcast::<DeviceBuffer>()
+        {
+            return Ok(Bound::Resident(own));
+        }
+        Ok(Bound::Uploaded(self.upload(&memory.to_host()?)?))
+    }
+
+    /// Runs `s` on the device and returns its outputs, which stay on the device. `resident[i]`
+    /// (when present and `Some`) is the device memory of input `i`, whose host `inputs[i]` is
+    /// then only a stand-in of the same dtype and length; other inputs are uploaded. Kernel
+    /// steps are launched in order, library steps run through `host`.
     pub fn run_schedule(
         &self,
         s: &Schedule,
         inputs: &[Realized],
+        resident: &[Option<Arc<dyn DeviceMemory>>],
         host: &HostLibrary<'_>,
-    ) -> Result<Vec<Realized>, CudaError> {
+    ) -> Result<Vec<Resident>, CudaError> {
         s.verify(inputs)
             .map_err(|e| CudaError::Unsupported(format!("schedule: {e}")))?;
-        let mut input_bufs = Vec::with_capacity(inputs.len());
-        for r in inputs {
-            input_bufs.push(self.upload(&r.storage)?);
-        }
-        let mut temps = Vec::with_capacity(s.buffers.len());
-        for b in &s.buffers {
-            temps.push(self.alloc(b.len * b.dtype.size_bytes())?);
-        }
+        let mut bound: Vec<Bound> = Vec::with_capacity(inputs.len());
+        let mut temps: Vec<CudaSlice<u8>> = Vec::with_capacity(s.buffers.len());
         let result = (|| {
+            for (i, r) in inputs.iter().enumerate() {
+                bound.push(self.bind(r, resident.get(i).and_then(Option::as_ref))?);
+            }
+            for b in &s.buffers {
+                temps.push(self.alloc(b.len * b.dtype.size_bytes())?);
+            }
             for step in &s.steps {
                 match step {
-                    Step::Kernel(ks) => self.launch(ks, &input_bufs, &temps)?,
-                    Step::Library(l) => self.library_on_host(l, s, inputs, &mut temps, host)?,
+                    Step::Kernel(ks) => self.launch(ks, &bound, &temps)?,
+                    Step::Library(l) => {
+                        self.library_on_host(l, s, inputs, &bound, &mut temps, host)?
+                    }
                 }
             }
-            self.stream.synchronize().map_err(call("synchronize"))?;
-            let mut outputs = Vec::with_capacity(s.outputs.len());
-            for o in &s.outputs {
-                let storage = match o.buffer {
-                    BufferRef::Input(i) => inputs
-                        .get(i)
-                        .map(|r| r.storage.clone())
-                        .ok_or_else(|| CudaError::Unsupported(format!("output of input {i}")))?,
-                    BufferRef::Temp(t) => Arc::new(self.download_temp(s, &temps, t)?),
-                };
-                outputs.push(
-                    Realized::with_view(storage, o.view.clone())
-                        .map_err(|e| CudaError::Unsupported(format!("output view: {e}")))?,
-                );
-            }
-            Ok(outputs)
+            self.stream.synchronize().map_err(call("synchronize"))
         })();
-        for b in input_bufs.into_iter().chain(temps) {
-            self.release(b);
+        match result {
+            Ok(()) => self.keep_outputs(s, inputs, bound, temps),
+            Err(e) => {
+                for b in bound {
+                    if let Bound::Uploaded(slice) = b {
+                        self.release(slice);
+                    }
+                }
+                for t in temps {
+                    self.release(t);
+                }
+                Err(e)
+            }
         }
-        result
+    }
+
+    /// The outputs of a finished run of `s`, resident: every temporary or uploaded input an
+    /// output views becomes one buffer (shared by the outputs that view it); the rest of
+    /// `bound` and `temps` goes back to the pool.
+    fn keep_outputs(
+        &self,
+        s: &Schedule,
+        inputs: &[Realized],
+        bound: Vec<Bound>,
+        temps: Vec<CudaSlice<u8>>,
+    ) -> Result<Vec<Resident>, CudaError> {
+        let viewed = |want: fn(&BufferRef) -> Option<usize>| -> HashSet<usize> {
+            s.outputs.iter().filter_map(|o| want(&o.buffer)).collect()
+        };
+        let viewed_inputs = viewed(|b| match b {
+            BufferRef::Input(i) => Some(*i),
+            BufferRef::Temp(_) => None,
+        });
+        let viewed_temps = viewed(|b| match b {
+            BufferRef::Temp(t) => Some(*t),
+            BufferRef::Input(_) => None,
+        });
+        let mut input_buffers = Vec::with_capacity(bound.len());
+        for (i, b) in bound.into_iter().enumerate() {
+            input_buffers.push(match (b, inputs.get(i)) {
+                (Bound::Resident(b), _) => Some(b),
+                (Bound::Uploaded(slice), Some(r)) if viewed_inputs.contains(&i) => {
+                    Some(self.keep(slice, r.dtype(), r.storage.len()))
+                }
+                (Bound::Uploaded(slice), _) => {
+                    self.release(slice);
+                    None
+                }
+            });
+        }
+        let mut temp_buffers = Vec::with_capacity(temps.len());
+        for (t, slice) in temps.into_iter().enumerate() {
+            temp_buffers.push(match s.buffers.get(t) {
+                Some(d) if viewed_temps.contains(&t) => Some(self.keep(slice, d.dtype, d.len)),
+                _ => {
+                    self.release(slice);
+                    None
+                }
+            });
+        }
+        let mut outputs = Vec::with_capacity(s.outputs.len());
+        for o in &s.outputs {
+            let buffer = match o.buffer {
+                BufferRef::Input(i) => input_buffers.get(i),
+                BufferRef::Temp(t) => temp_buffers.get(t),
+            };
+            let buffer = buffer
+                .and_then(Option::clone)
+                .ok_or_else(|| CudaError::Unsupported(format!("output of {}", o.buffer)))?;
+            if !o.view.fits(buffer.len()) {
+                return Err(CudaError::Unsupported(format!(
+                    "output view {:?} does not fit {} elements",
+                    o.view,
+                    buffer.len()
+                )));
+            }
+            outputs.push(Resident {
+                memory: buffer,
+                view: o.view.clone(),
+            });
+        }
+        Ok(outputs)
     }
 
     /// A host copy of temporary `t` of `s` (its declared dtype and length).
@@ -268,27 +404,37 @@ impl CudaRuntime {
         self.download(buf, (decl.dtype, decl.len))
     }
 
-    /// Runs library step `l` through `host`: downloads the temporaries it reads, uploads its
-    /// result into its own temporary.
+    /// Runs library step `l` through `host`: downloads the temporaries and resident inputs it
+    /// reads, uploads its result into its own temporary.
     fn library_on_host(
         &self,
         l: &LibraryStep,
         s: &Schedule,
         inputs: &[Realized],
+        bound: &[Bound],
         temps: &mut [CudaSlice<u8>],
         host: &HostLibrary<'_>,
     ) -> Result<(), CudaError> {
         let mut host_temps: Vec<Option<Arc<Storage>>> = vec![None; temps.len()];
+        let mut host_inputs: Vec<Realized> = inputs.to_vec();
+        let mut fetched = vec![false; inputs.len()];
         for o in l.operands() {
-            if let BufferRef::Temp(t) = o.buffer
-                && host_temps.get(t).is_some_and(Option::is_none)
-            {
-                self.stream.synchronize().map_err(call("synchronize"))?;
-                host_temps[t] = Some(Arc::new(self.download_temp(s, temps, t)?));
+            match o.buffer {
+                BufferRef::Temp(t) if host_temps.get(t).is_some_and(Option::is_none) => {
+                    host_temps[t] = Some(Arc::new(self.download_temp(s, temps, t)?));
+                }
+                BufferRef::Input(i) if fetched.get(i) == Some(&false) => {
+                    fetched[i] = true;
+                    if let (Some(Bound::Resident(b)), Some(r)) = (bound.get(i), inputs.get(i)) {
+                        let storage = Arc::new(b.to_host()?);
+                        host_inputs[i] = Realized::with_view(storage, r.view.clone())
+                            .map_err(|e| CudaError::Unsupported(format!("input view: {e}")))?;
+                    }
+                }
+                _ => {}
             }
         }
-        let (out, storage) = host(l, s, inputs, &host_temps)
-            .map_err(|e| CudaError::Call(format!("library step on the host: {e}")))?;
+        let (out, storage) = host(l, s, &host_inputs, &host_temps).map_err(CudaError::Host)?;
         let slot = temps
             .get_mut(out)
             .ok_or_else(|| CudaError::Unsupported(format!("library writes t{out}")))?;
@@ -301,7 +447,7 @@ impl CudaRuntime {
     fn launch(
         &self,
         ks: &KernelStep,
-        inputs: &[CudaSlice<u8>],
+        inputs: &[Bound],
         temps: &[CudaSlice<u8>],
     ) -> Result<(), CudaError> {
         let k = &ks.kernel;
@@ -312,7 +458,7 @@ impl CudaRuntime {
             return Ok(());
         }
         let buffer = |b: &BufferRef| match *b {
-            BufferRef::Input(i) => inputs.get(i),
+            BufferRef::Input(i) => inputs.get(i).map(Bound::slice),
             BufferRef::Temp(t) => temps.get(t),
         };
         // Device pointers of the params, kept with their stream-order guards until the launch

@@ -47,19 +47,29 @@ fn no_library(
     _: &kiln_ir::Schedule,
     _: &[Realized],
     _: &[Option<std::sync::Arc<kiln_ir::Storage>>],
-) -> Result<(usize, kiln_ir::Storage), String> {
-    Err(format!("no host library in kiln-cuda's tests: {l:?}"))
+) -> Result<(usize, kiln_ir::Storage), kiln_cuda::HostError> {
+    Err(format!("no host library in kiln-cuda's tests: {l:?}").into())
 }
 
-fn check(rt: &CudaRuntime, p: &Program) -> Result<(), String> {
+/// `p` optimised and scheduled as kiln does.
+fn compiled(p: &Program) -> Result<(Program, kiln_ir::Schedule), String> {
     let (opt, _) =
         kiln_opt::optimize(p, &kiln_opt::OptConfig::default()).map_err(|e| e.to_string())?;
     let s = kiln_sched::schedule(&opt, &kiln_sched::SchedConfig::default())
         .map_err(|e| e.to_string())?;
+    Ok((opt, s))
+}
+
+fn check(rt: &CudaRuntime, p: &Program) -> Result<(), String> {
+    let (opt, s) = compiled(p)?;
     let want = kiln_interp::run_schedule(&s, &opt.inputs).map_err(|e| e.to_string())?;
-    let got = rt
-        .run_schedule(&s, &opt.inputs, &no_library)
+    let resident = rt
+        .run_schedule(&s, &opt.inputs, &[], &no_library)
         .map_err(|e| e.to_string())?;
+    let mut got = Vec::new();
+    for r in &resident {
+        got.push(r.to_host().map_err(|e| e.to_string())?);
+    }
     for (i, (w, g)) in want.iter().zip(&got).enumerate() {
         let tol = if w.dtype().is_floating() {
             Tolerance::program()
@@ -198,4 +208,51 @@ fn a_second_runtime_loads_every_module_from_disk() {
     let stats = warm.store().stats();
     assert_eq!(stats.compiles, 0, "{stats:?}");
     assert_eq!(stats.disk_hits, compiled, "{stats:?}");
+}
+
+/// An output of one run is the input of the next without a copy: the second run uploads
+/// nothing, and reading its result back is the only download.
+#[test]
+fn outputs_stay_on_the_device_between_runs() {
+    let Some(rt) = runtime_or_skip("outputs_stay_on_the_device_between_runs") else {
+        return;
+    };
+    let n = 1000usize;
+    let data: Vec<f32> = (0..n).map(|i| i as f32 * 0.5).collect();
+    let chain = |x: Realized| -> Program {
+        let mut p = Program::new();
+        let x = p.add_input(x);
+        let two = p
+            .add(Op::Full(Scalar::F32(2.0), Shape::from([n])), vec![])
+            .expect("full");
+        let y = p.add(Op::Binary(BinaryOp::Mul), vec![x, two]).expect("mul");
+        p.outputs.push(y);
+        p
+    };
+    let (opt1, s1) = compiled(&chain(
+        Realized::from_vec(&data, Shape::from([n])).expect("x"),
+    ))
+    .expect("first program");
+    let first = rt
+        .run_schedule(&s1, &opt1.inputs, &[], &no_library)
+        .expect("first run");
+    let y = &first[0];
+    // The second program's input is a stand-in for `y`'s device memory (zeros of its length).
+    let stand_in = Realized::with_view(
+        std::sync::Arc::new(kiln_ir::Storage::zeroed(DType::F32, y.memory.len()).expect("zeros")),
+        y.view.clone(),
+    )
+    .expect("stand-in");
+    let (opt2, s2) = compiled(&chain(stand_in)).expect("second program");
+    let before = rt.transfers();
+    let second = rt
+        .run_schedule(&s2, &opt2.inputs, &[Some(y.memory.clone())], &no_library)
+        .expect("second run");
+    let ran = rt.transfers();
+    assert_eq!(ran.uploads, before.uploads, "{before:?} -> {ran:?}");
+    assert_eq!(ran.downloads, before.downloads, "{before:?} -> {ran:?}");
+    let got = second[0].to_host().expect("read back").to_vec::<f32>();
+    let want: Vec<f32> = data.iter().map(|v| v * 4.0).collect();
+    assert_eq!(got, want);
+    assert_eq!(rt.transfers().downloads, before.downloads + 1);
 }

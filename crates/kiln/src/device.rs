@@ -8,7 +8,8 @@
 //! libcuda). Data moves between devices only in `to_device`.
 //!
 //! An array on a CUDA device is computed there (kernels through `kiln_cuda::CudaRuntime`), and
-//! its realized data is kept in host memory between evaluations (see `cuda_exec`).
+//! its realized data stays in that device's memory between evaluations (`NodeState::Resident`,
+//! see `cuda_exec`); it is copied to the host only when the host needs its values.
 
 use crate::error::{Result, invalid};
 use crate::graph::{Array, NodeState};
@@ -18,8 +19,8 @@ use std::fmt;
 pub enum Device {
     #[default]
     Cpu,
-    /// CUDA device with this ordinal. Code generation and NVRTC compilation exist
-    /// (`kiln-cuda`); executing on the device does not yet.
+    /// CUDA device with this ordinal (kernels generated as CUDA C, compiled by NVRTC, run by
+    /// `kiln_cuda::CudaRuntime`).
     Cuda(usize),
 }
 
@@ -110,18 +111,27 @@ impl Array {
         self.evaluated_on(device)
     }
 
-    /// This array's value (evaluated on its own device) as a realized leaf on `device`; the
-    /// device is not checked.
+    /// This array's value (evaluated on its own device) as a realized leaf on `device`: host
+    /// data on the CPU, device memory on a CUDA device (copied through the host when it comes
+    /// from elsewhere).
     pub(crate) fn evaluated_on(&self, device: Device) -> Result<Array> {
         crate::pipeline::eval(&[self])?;
-        let data = self
-            .realized()
-            .ok_or_else(|| invalid("to_device: the array was not realized by its evaluation"))?;
+        let unrealized = || invalid("to_device: the array was not realized by its evaluation");
+        let state = match device {
+            Device::Cpu => NodeState::Realized(self.host_data()?.ok_or_else(unrealized)?),
+            Device::Cuda(n) => match self.resident() {
+                Some(r) if self.device() == device => NodeState::Resident(r),
+                _ => {
+                    let host = self.host_data()?.ok_or_else(unrealized)?;
+                    NodeState::Resident(crate::cuda_exec::upload(n, &host)?)
+                }
+            },
+        };
         Ok(Array::new_cell(
             self.dtype(),
             self.shape_ref().clone(),
             device,
-            NodeState::Realized(data),
+            state,
         ))
     }
 }
@@ -163,10 +173,75 @@ mod tests {
         }
     }
 
-    /// `a`'s data placed on `device` without asking for the device: these tests build arrays
-    /// on a CUDA device on a machine that has none.
+    /// Device memory emulated in host memory: what these tests put on a CUDA device that the
+    /// machine lacks. Counts its reads; `fail` makes them fail.
+    #[derive(Debug)]
+    struct HostMemory {
+        values: Vec<kiln_ir::Scalar>,
+        dtype: DType,
+        ordinal: usize,
+        reads: std::sync::atomic::AtomicUsize,
+        fail: std::sync::atomic::AtomicBool,
+    }
+
+    impl kiln_cuda::DeviceMemory for HostMemory {
+        fn ordinal(&self) -> usize {
+            self.ordinal
+        }
+        fn dtype(&self) -> DType {
+            self.dtype
+        }
+        fn len(&self) -> usize {
+            self.values.len()
+        }
+        fn to_host(&self) -> std::result::Result<kiln_ir::Storage, kiln_cuda::CudaError> {
+            use std::sync::atomic::Ordering::Relaxed;
+            if self.fail.load(Relaxed) {
+                return Err(kiln_cuda::CudaError::Call(
+                    "copy to host: device lost".into(),
+                ));
+            }
+            self.reads.fetch_add(1, Relaxed);
+            let call = |e: kiln_ir::IrError| kiln_cuda::CudaError::Call(e.to_string());
+            let mut s = kiln_ir::Storage::zeroed(self.dtype, self.values.len()).map_err(call)?;
+            for (i, v) in self.values.iter().enumerate() {
+                s.set(i, *v).map_err(call)?;
+            }
+            Ok(s)
+        }
+        fn as_any(&self) -> &dyn std::any::Any {
+            self
+        }
+        fn into_any(self: Arc<Self>) -> Arc<dyn std::any::Any + Send + Sync> {
+            self
+        }
+    }
+
+    /// `a`'s value as an array resident on CUDA device `n` (in emulated memory), and that
+    /// memory: these tests build arrays on a CUDA device on a machine that has none.
+    fn resident_on(a: &Array, n: usize) -> Result<(Array, Arc<HostMemory>)> {
+        let host = a.data()?;
+        let storage = &host.storage;
+        let memory = Arc::new(HostMemory {
+            values: (0..storage.len()).filter_map(|i| storage.get(i)).collect(),
+            dtype: a.dtype(),
+            ordinal: n,
+            reads: Default::default(),
+            fail: Default::default(),
+        });
+        let state = NodeState::Resident(kiln_cuda::Resident {
+            memory: memory.clone(),
+            view: host.view.clone(),
+        });
+        let placed = Array::new_cell(a.dtype(), a.shape_ref().clone(), Device::Cuda(n), state);
+        Ok((placed, memory))
+    }
+
     fn placed(a: &Array, device: Device) -> Result<Array> {
-        a.evaluated_on(device)
+        match device {
+            Device::Cpu => a.evaluated_on(device),
+            Device::Cuda(n) => Ok(resident_on(a, n)?.0),
+        }
     }
 
     fn cuda_missing() -> bool {
@@ -278,6 +353,68 @@ mod tests {
             Err(e) => return Err(e),
         }
         assert!(!z.is_realized());
+        Ok(())
+    }
+
+    #[test]
+    fn device_data_is_read_back_only_when_the_host_asks() -> Result<()> {
+        use std::sync::atomic::Ordering::Relaxed;
+        // A transposed view, so that the view (not only the memory) must survive the trip.
+        let x = Array::from_vec((0..6).map(f64::from).collect(), &[2, 3])?.matrix_transpose()?;
+        x.eval()?;
+        let (y, memory) = resident_on(&x, 0)?;
+        assert!(y.is_realized() && y.realized().is_none() && y.resident().is_some());
+        assert_eq!(memory.reads.load(Relaxed), 0);
+        assert_eq!(y.to_vec::<f64>()?, vec![0.0, 3.0, 1.0, 4.0, 2.0, 5.0]);
+        assert_eq!(memory.reads.load(Relaxed), 1);
+        let back = y.to_device(Device::Cpu)?;
+        assert_eq!(back.device(), Device::Cpu);
+        assert!(back.realized().is_some(), "host data on the CPU");
+        assert_eq!(back.to_vec::<f64>()?, vec![0.0, 3.0, 1.0, 4.0, 2.0, 5.0]);
+        // Still on the device, and the same memory: reading does not move it.
+        assert!(y.resident().is_some_and(|r| Arc::ptr_eq(
+            &r.memory,
+            &(memory.clone() as Arc<dyn kiln_cuda::DeviceMemory>)
+        )));
+        Ok(())
+    }
+
+    #[test]
+    fn a_failed_read_back_is_a_typed_error_and_keeps_the_data() -> Result<()> {
+        use std::sync::atomic::Ordering::Relaxed;
+        let (y, memory) = resident_on(&Array::from_vec(vec![1i32, 2, 3], &[3])?, 0)?;
+        memory.fail.store(true, Relaxed);
+        for r in [
+            y.to_vec::<i32>().map(drop),
+            y.to_device(Device::Cpu).map(drop),
+        ] {
+            match r {
+                Err(e) => assert_eq!(e.python_kind(), PythonKind::RuntimeError, "{e}"),
+                Ok(()) => return Err(invalid("read a device that failed")),
+            }
+        }
+        assert!(y.resident().is_some(), "the data is still there");
+        memory.fail.store(false, Relaxed);
+        assert_eq!(y.to_vec::<i32>()?, vec![1, 2, 3]);
+        Ok(())
+    }
+
+    /// The programs and reference values of arrays over device data read the data itself, never
+    /// the zeros that stand in for it in a program for the device.
+    #[test]
+    fn programs_over_device_data_outside_the_device_read_its_values() -> Result<()> {
+        let (y, _) = resident_on(&Array::from_vec(vec![1.5f32, -2.0, 4.0], &[3])?, 0)?;
+        let z = (&y * 2.0)?;
+        let program = crate::program_of(&[&z])?;
+        assert_eq!(program.inputs.len(), 1);
+        assert_eq!(program.inputs[0].to_vec::<f32>(), vec![1.5, -2.0, 4.0]);
+        let want = crate::reference(&[&z])?;
+        assert_eq!(want[0].to_vec::<f32>(), vec![3.0, -4.0, 8.0]);
+        assert!(!z.is_realized(), "reference realizes nothing");
+        assert_eq!(
+            crate::reference(&[&y])?[0].to_vec::<f32>(),
+            vec![1.5, -2.0, 4.0]
+        );
         Ok(())
     }
 }

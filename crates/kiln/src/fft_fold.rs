@@ -25,7 +25,7 @@ use crate::graph::{Array, NodeState};
 fn pending(x: &Array) -> Option<(Op, Vec<Array>)> {
     match &*x.0.lock() {
         NodeState::Pending { op, inputs } => Some((op.clone(), inputs.clone())),
-        NodeState::Realized(_) => None,
+        NodeState::Realized(_) | NodeState::Resident(_) => None,
     }
 }
 

@@ -1,11 +1,14 @@
 //! The lazy graph: `Array` handles to shared nodes that are either pending (an op over other
-//! arrays) or realized (data in storage).
+//! arrays) or realized (data in host storage, or in a device's memory).
 //!
 //! Invariants: a node's dtype and shape never change, and are exactly what `kiln_ir::infer`
 //! gives for its op and inputs (checked when the node is built); a node goes from pending to
 //! realized at most once, and a realized node has dropped its inputs, so evaluated sub-graphs are
-//! freed and never recomputed. Dropping a long chain of nodes is iterative (no stack overflow).
+//! freed and never recomputed. A realized node on the CPU holds host data (`Realized`); one on
+//! a CUDA device holds that device's memory (`Resident`), read back only when the host asks for
+//! its values. Dropping a long chain of nodes is iterative (no stack overflow).
 
+use kiln_cuda::Resident;
 use kiln_ir::{DType, Op, Realized, Shape, TypeInfo};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -28,8 +31,30 @@ pub(crate) struct NodeCell {
 }
 
 pub(crate) enum NodeState {
-    Pending { op: Op, inputs: Vec<Array> },
+    Pending {
+        op: Op,
+        inputs: Vec<Array>,
+    },
+    /// Data in host memory.
     Realized(Realized),
+    /// Data in a CUDA device's memory.
+    Resident(Resident),
+}
+
+/// What an evaluation produced for one array: host data or device memory.
+pub(crate) enum Data {
+    Host(Realized),
+    Device(Resident),
+}
+
+impl Data {
+    /// The values in host memory (a copy from the device for device data).
+    pub(crate) fn into_host(self) -> Result<Realized> {
+        match self {
+            Data::Host(r) => Ok(r),
+            Data::Device(r) => Ok(r.to_host()?),
+        }
+    }
 }
 
 impl NodeCell {
@@ -92,7 +117,7 @@ impl Array {
     pub(crate) fn pending_op(&self) -> Option<(Op, Vec<Array>)> {
         match &*self.0.lock() {
             NodeState::Pending { op, inputs } => Some((op.clone(), inputs.clone())),
-            NodeState::Realized(_) => None,
+            NodeState::Realized(_) | NodeState::Resident(_) => None,
         }
     }
 
@@ -106,17 +131,42 @@ impl Array {
         }))
     }
 
-    /// The data if this node is realized.
+    /// The data if this node is realized in host memory (`None` for device data: see
+    /// `host_data`).
     pub(crate) fn realized(&self) -> Option<Realized> {
         match &*self.0.lock() {
             NodeState::Realized(r) => Some(r.clone()),
-            NodeState::Pending { .. } => None,
+            NodeState::Pending { .. } | NodeState::Resident(_) => None,
+        }
+    }
+
+    /// The device memory if this node is realized on a device.
+    pub(crate) fn resident(&self) -> Option<Resident> {
+        match &*self.0.lock() {
+            NodeState::Resident(r) => Some(r.clone()),
+            NodeState::Pending { .. } | NodeState::Realized(_) => None,
+        }
+    }
+
+    /// The values in host memory if this node is realized: its host data, or a copy of its
+    /// device memory (made without holding the node's lock).
+    pub(crate) fn host_data(&self) -> Result<Option<Realized>> {
+        if let Some(r) = self.realized() {
+            return Ok(Some(r));
+        }
+        match self.resident() {
+            Some(r) => Ok(Some(r.to_host()?)),
+            None => Ok(None),
         }
     }
 
     /// Turns a pending node into a leaf (dropping its inputs).
-    pub(crate) fn realize(&self, data: Realized) {
-        let old = std::mem::replace(&mut *self.0.lock(), NodeState::Realized(data));
+    pub(crate) fn realize(&self, data: Data) {
+        let state = match data {
+            Data::Host(r) => NodeState::Realized(r),
+            Data::Device(r) => NodeState::Resident(r),
+        };
+        let old = std::mem::replace(&mut *self.0.lock(), state);
         drop(old);
     }
 
@@ -141,7 +191,10 @@ impl Array {
     /// Whether the array already holds data (evaluating it again does nothing).
     pub fn is_realized(&self) -> bool {
         // No clone of the data (`realized()` would copy the view to answer a yes/no question).
-        matches!(&*self.0.lock(), NodeState::Realized(_))
+        matches!(
+            &*self.0.lock(),
+            NodeState::Realized(_) | NodeState::Resident(_)
+        )
     }
 }
 

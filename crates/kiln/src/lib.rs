@@ -49,6 +49,7 @@ pub use cache::{CacheStats, TargetInfo, cache_stats, target_info};
 pub use creation::{
     arange, empty, empty_like, eye, full, full_like, linspace, ones, ones_like, zeros, zeros_like,
 };
+pub use cuda_exec::cuda_transfers;
 pub use device::{Device, cuda_device_count};
 pub use elementwise::*;
 pub use error::{KilnError, Result};

@@ -23,17 +23,18 @@
 //! verified by `prepare` before it runs, so a cache can cost speed but never change a result.
 
 use std::collections::HashMap;
-use std::sync::{OnceLock, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
 use kiln_cpu::CpuBackend;
-use kiln_ir::{NodeId, Program, Realized};
+use kiln_cuda::{DeviceMemory, Resident};
+use kiln_ir::{NodeId, Program, Realized, Storage};
 use kiln_opt::{OptConfig, OptReport};
 use kiln_sched::SchedConfig;
 
 use crate::device::Device;
 use crate::error::{KilnError, Result, invalid};
-use crate::graph::{Array, NodeState};
+use crate::graph::{Array, Data, NodeState};
 use crate::plan_cache::{self, PlanCache, PlanKey, Source};
 use crate::plan_store::PlanStore;
 use rustc_hash::FxBuildHasher as FxBuild;
@@ -113,16 +114,44 @@ struct Collected {
     program: Program,
     /// The pending requested arrays, in the order of `program.outputs`.
     pending: Vec<Array>,
+    /// For each of `program.inputs`, the device memory of a resident node; its host input is
+    /// then a stand-in of zeros (see `stand_in`), valid for a CUDA run only.
+    resident: Vec<Option<Arc<dyn DeviceMemory>>>,
+}
+
+impl Collected {
+    /// The program with host copies of every resident input in place of its stand-in: what
+    /// the interpreter or a caller outside the pipeline may read.
+    fn host_program(self) -> Result<Program> {
+        let mut program = self.program;
+        for (slot, memory) in self.resident.iter().enumerate() {
+            if let (Some(memory), Some(input)) = (memory, program.inputs.get_mut(slot)) {
+                let storage = Arc::new(memory.to_host()?);
+                *input = Realized::with_view(storage, input.view.clone())?;
+            }
+        }
+        Ok(program)
+    }
+}
+
+/// A host input standing in for device memory `r` in a program for its device: same dtype,
+/// length and view, zeros for values, never read (the CUDA runtime binds `r`'s memory instead).
+/// `calloc` maps its pages lazily, so even a large stand-in costs no host memory traffic.
+fn stand_in(r: &Resident) -> Result<Realized> {
+    let storage = Storage::zeroed(r.memory.dtype(), r.memory.len())?;
+    Ok(Realized::with_view(Arc::new(storage), r.view.clone())?)
 }
 
 /// Builds the program for `arrays` by an explicit-stack depth-first walk (no recursion, so deep
-/// graphs are fine). Realized nodes become `Input`s; shared sub-graphs appear once.
+/// graphs are fine). Realized nodes become `Input`s (device data through a stand-in and
+/// `Collected::resident`); shared sub-graphs appear once.
 fn collect(arrays: &[&Array]) -> Result<Collected> {
     // Sized for a typical small expression so that it does not grow (rehash) while walking.
     let mut program = Program::new();
     program.nodes.reserve(64);
     let mut ids: HashMap<u64, NodeId, FxBuild> = HashMap::with_capacity_and_hasher(64, FxBuild);
     let mut pending = Vec::new();
+    let mut resident: Vec<Option<Arc<dyn DeviceMemory>>> = Vec::new();
     // Pending factorisations (linalg library nodes) are realized too: their results are packed
     // and read through several lazy slices (eigenvalues and eigenvectors, U, S and Vh), which a
     // later evaluation must not recompute.
@@ -137,6 +166,12 @@ fn collect(arrays: &[&Array]) -> Result<Collected> {
             match &*state {
                 NodeState::Realized(r) => {
                     let id = program.add_input(r.clone());
+                    resident.push(None);
+                    ids.insert(a.0.id, id);
+                }
+                NodeState::Resident(r) => {
+                    let id = program.add_input(stand_in(r)?);
+                    resident.push(Some(r.memory.clone()));
                     ids.insert(a.0.id, id);
                 }
                 NodeState::Pending { op, inputs } => {
@@ -183,7 +218,11 @@ fn collect(arrays: &[&Array]) -> Result<Collected> {
             pending.push(f);
         }
     }
-    Ok(Collected { program, pending })
+    Ok(Collected {
+        program,
+        pending,
+        resident,
+    })
 }
 
 /// What one evaluation did, stage by stage (the text of `explain`).
@@ -257,15 +296,27 @@ impl Explain {
     }
 }
 
-/// Runs the pipeline on a collected program; returns the outputs and the explanation. Without
-/// text, the plan caches answer first (see `plan_cache`).
-/// Runs `program` on `device` (see `run` for the CPU and `cuda_exec` for CUDA devices).
-fn run_on(device: Device, program: &Program, want_text: bool) -> Result<(Vec<Realized>, Explain)> {
+/// Runs `program` on `device` (see `run` for the CPU and `cuda_exec` for CUDA devices), with
+/// `resident[i]` the device memory of input `i` when it has one (CUDA only).
+fn run_on(
+    device: Device,
+    program: &Program,
+    resident: &[Option<Arc<dyn DeviceMemory>>],
+    want_text: bool,
+) -> Result<(Vec<Data>, Explain)> {
     match device {
-        Device::Cpu => run(program, want_text),
+        Device::Cpu => {
+            if resident.iter().any(Option::is_some) {
+                return Err(invalid(
+                    "a CPU evaluation reads data on a CUDA device; move it with to_device",
+                ));
+            }
+            let (outputs, explain) = run(program, want_text)?;
+            Ok((outputs.into_iter().map(Data::Host).collect(), explain))
+        }
         Device::Cuda(n) => {
             let start = Instant::now();
-            let ran = crate::cuda_exec::run(program, n, &config()?)?;
+            let ran = crate::cuda_exec::run(program, resident, n, &config()?)?;
             let mut explain = Explain::timings_only(vec![("cuda", start.elapsed())]);
             if want_text {
                 explain.graph = program.to_string();
@@ -274,11 +325,13 @@ fn run_on(device: Device, program: &Program, want_text: bool) -> Result<(Vec<Rea
                 explain.schedule = kiln_sched::explain(&ran.schedule);
                 explain.clif = crate::cuda_exec::sources(&ran.schedule)?;
             }
-            Ok((ran.outputs, explain))
+            Ok((ran.outputs.into_iter().map(Data::Device).collect(), explain))
         }
     }
 }
 
+/// Runs the pipeline on a collected program; returns the outputs and the explanation. Without
+/// text, the plan caches answer first (see `plan_cache`).
 fn run(program: &Program, want_text: bool) -> Result<(Vec<Realized>, Explain)> {
     let rt = runtime()?;
     let config = config()?;
@@ -385,9 +438,10 @@ fn verify_inputs(program: &Program) -> Result<()> {
     Ok(())
 }
 
-/// The program an evaluation of `arrays` would run (pending requested arrays are its outputs).
+/// The program an evaluation of `arrays` would run (pending requested arrays are its outputs),
+/// with host copies of any device data it reads.
 pub fn program_of(arrays: &[&Array]) -> Result<Program> {
-    Ok(collect(arrays)?.program)
+    collect(arrays)?.host_program()
 }
 
 /// Runs a whole program through the pipeline (optimise, schedule, compile, execute) and returns
@@ -398,7 +452,11 @@ pub fn run_program(program: &Program) -> Result<Vec<Realized>> {
 
 /// `run_program` on `device` (a CUDA device runs the schedule there; see `cuda_exec`).
 pub fn run_program_on(program: &Program, device: Device) -> Result<Vec<Realized>> {
-    Ok(run_on(device, program, false)?.0)
+    run_on(device, program, &[], false)?
+        .0
+        .into_iter()
+        .map(Data::into_host)
+        .collect()
 }
 
 /// `arrays` grouped by device, in order of first appearance.
@@ -418,11 +476,15 @@ fn by_device<'a>(arrays: &[&'a Array]) -> Vec<(Device, Vec<&'a Array>)> {
 pub fn eval(arrays: &[&Array]) -> Result<()> {
     let mut done = Vec::new();
     for (device, group) in by_device(arrays) {
-        let Collected { program, pending } = collect(&group)?;
+        let Collected {
+            program,
+            pending,
+            resident,
+        } = collect(&group)?;
         if pending.is_empty() {
             continue;
         }
-        let (outputs, explain) = run_on(device, &program, false)?;
+        let (outputs, explain) = run_on(device, &program, &resident, false)?;
         LAST_TIMINGS.with(|t| *t.borrow_mut() = explain.timings);
         done.push((pending, outputs));
     }
@@ -457,13 +519,17 @@ pub fn explain(arrays: &[&Array]) -> Result<Explain> {
         ));
     }
     let device = groups.first().map_or(Device::Cpu, |g| g.0);
-    let Collected { program, pending } = collect(arrays)?;
+    let Collected {
+        program,
+        pending,
+        resident,
+    } = collect(arrays)?;
     if pending.is_empty() {
         let mut nothing = Explain::timings_only(Vec::new());
         nothing.graph = "(every requested array is already realized: nothing to compute)".into();
         return Ok(nothing);
     }
-    let (outputs, explain) = run_on(device, &program, true)?;
+    let (outputs, explain) = run_on(device, &program, &resident, true)?;
     for (a, r) in pending.iter().zip(outputs) {
         a.realize(r);
     }
@@ -475,11 +541,11 @@ pub fn explain(arrays: &[&Array]) -> Result<Explain> {
 pub fn reference(arrays: &[&Array]) -> Result<Vec<Realized>> {
     let mut results = Vec::with_capacity(arrays.len());
     for a in arrays {
-        match a.realized() {
+        match a.host_data()? {
             Some(r) => results.push(r),
             // The first output is `a`'s (factorisations it reads may follow).
             None => results.extend(
-                kiln_interp::run_program(&collect(&[a])?.program)?
+                kiln_interp::run_program(&collect(&[a])?.host_program()?)?
                     .into_iter()
                     .take(1),
             ),

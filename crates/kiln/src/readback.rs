@@ -16,13 +16,14 @@ impl Array {
         Ok(self)
     }
 
-    /// The realized data (evaluating if needed).
+    /// The realized data in host memory (evaluating if needed; data on a device is copied to
+    /// the host, and stays on the device).
     pub fn data(&self) -> Result<Realized> {
-        if let Some(r) = self.realized() {
+        if let Some(r) = self.host_data()? {
             return Ok(r);
         }
         crate::pipeline::eval(&[self])?;
-        self.realized().ok_or_else(|| {
+        self.host_data()?.ok_or_else(|| {
             KilnError::Invalid(IrError::Verify(
                 "evaluation did not realize the array".into(),
             ))
