@@ -6,10 +6,10 @@ UNRUN so far (no session has had a GPU). Run on the GPU machine by ``benches/gpu
 with the kiln package it built on PYTHONPATH; prints a markdown table (and writes it to
 ``$OUT/gpu-workloads.md`` when ``OUT`` is set).
 
-Timing: every call is synchronised (kiln's evaluation returns when its results are in host
-memory, as kiln keeps a CUDA array's data on the host between evaluations: its times include the
-upload of the inputs and the download of the results, which the peers never pay); the median of
-``REPEATS`` after one warm-up. Effective bandwidth: the bytes the workload must move (each input
+Timing: every call is synchronised (kiln's evaluation returns when its kernels have finished;
+its inputs and results stay in device memory, as the peers' do: library steps, matmul and FFT,
+still run on the host and so pay two transfers each); the median of ``REPEATS`` after one
+warm-up. Effective bandwidth: the bytes the workload must move (each input
 read once, each output written once) over the time.
 """
 
