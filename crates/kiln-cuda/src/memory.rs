@@ -38,6 +38,14 @@ pub trait DeviceMemory: Send + Sync + std::fmt::Debug {
     }
     /// A host copy of the elements.
     fn to_host(&self) -> Result<Storage, CudaError>;
+    /// The device address of element 0 once every write enqueued on the memory has finished,
+    /// so that another library may read it on any stream (DLPack export). Memory without a
+    /// device address of its own says so.
+    fn ready_address(&self) -> Result<u64, CudaError> {
+        Err(CudaError::Unsupported(
+            "this device memory has no address to share".into(),
+        ))
+    }
     /// For a runtime to recognise its own buffers.
     fn as_any(&self) -> &dyn Any;
     /// The same, owned (see `as_any`).
@@ -222,6 +230,14 @@ impl DeviceMemory for DeviceBuffer {
     }
     fn to_host(&self) -> Result<Storage, CudaError> {
         download(&self.stream, &self.heap, &self.slice, self.dtype, self.len)
+    }
+    fn ready_address(&self) -> Result<u64, CudaError> {
+        use cudarc::driver::DevicePtr;
+        self.stream
+            .synchronize()
+            .map_err(|e| CudaError::Call(format!("synchronize: {e:?}")))?;
+        let (address, _record) = self.slice.device_ptr(&self.stream);
+        Ok(address)
     }
     fn as_any(&self) -> &dyn Any {
         self

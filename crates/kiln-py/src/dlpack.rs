@@ -8,9 +8,10 @@
 //! producer's tensor alive through a foreign `Storage` whose owner calls the producer's deleter.
 //! Argument checks follow the Array API standard (2024.12): a device other than the CPU or a
 //! copy that `copy=False` forbids is a `BufferError` on export; a `stream` on the CPU is a
-//! `ValueError`. An array on a CUDA device reports `(kDLCUDA, n)` but exports only a CPU copy
-//! (`dl_device=(1, 0)`, `BufferError` otherwise): its data is kept in host memory between
-//! evaluations. Exporting and importing kDLCUDA memory is not built yet.
+//! `ValueError`. An array on a CUDA device reports `(kDLCUDA, n)` and exports its device memory
+//! in place (read-only, ready on every stream: kiln waits for its own work first, so any
+//! integer `stream` is accepted), or a CPU copy with `dl_device=(1, 0)`; a device copy
+//! (`copy=True` on the device) is a `BufferError`. Importing kDLCUDA memory is not built yet.
 
 mod abi;
 mod copy;
@@ -25,6 +26,8 @@ use crate::array::RawArray;
 
 /// `(kDLCPU, 0)`: kiln arrays live in CPU memory.
 const CPU_DEVICE: (i64, i64) = (abi::KDL_CPU as i64, 0);
+/// `kDLCUDA`, as the protocol's Python integers.
+const KDL_CUDA_I64: i64 = abi::KDL_CUDA as i64;
 
 /// An integer argument that may also be an `enum.Enum` member with an integer value.
 fn enum_int(value: &Bound<'_, PyAny>) -> PyResult<i64> {
@@ -64,17 +67,36 @@ fn to_dlpack<'py>(
     copy: Option<bool>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let device = x.get().0.device();
+    let versioned = match max_version.filter(|v| !v.is_none()) {
+        Some(v) => int_pair(v, "max_version")?.0 >= 1,
+        None => false,
+    };
     if let kiln::Device::Cuda(n) = device {
-        // A CUDA array's data is computed on the device and kept in host memory between
-        // evaluations (kiln/src/cuda_exec.rs), so there is no device memory to hand out yet.
-        let to_cpu = match dl_device.filter(|d| !d.is_none()) {
-            Some(device) => int_pair(device, "dl_device")? == CPU_DEVICE,
-            None => false,
+        let here = (KDL_CUDA_I64, n as i64);
+        let target = match dl_device.filter(|d| !d.is_none()) {
+            Some(device) => int_pair(device, "dl_device")?,
+            None => here,
         };
-        if !to_cpu {
+        if let Some(stream) = stream.filter(|s| !s.is_none())
+            && stream.extract::<i64>().is_err()
+        {
+            return Err(PyTypeError::new_err(format!(
+                "stream must be None or an integer CUDA stream handle, got {stream}"
+            )));
+        }
+        if target == here {
+            if copy == Some(true) {
+                return Err(PyBufferError::new_err(format!(
+                    "kiln cannot copy device memory for DLPack yet: export the array on \
+                     cuda:{n} in place (copy=None) or to the CPU (dl_device=(1, 0))"
+                )));
+            }
+            return export::export_device(py, &x.get().0, n, versioned);
+        }
+        if target != CPU_DEVICE {
             return Err(PyBufferError::new_err(format!(
-                "kiln cannot export the device memory of an array on cuda:{n} yet: pass \
-                 dl_device=(1, 0) for a CPU copy, or move it with to_device('cpu')"
+                "an array on cuda:{n} exports to {here:?} or to the CPU {CPU_DEVICE:?}, not \
+                 {target:?}"
             )));
         }
         if copy == Some(false) {
@@ -97,10 +119,6 @@ fn to_dlpack<'py>(
             }
         }
     }
-    let versioned = match max_version.filter(|v| !v.is_none()) {
-        Some(v) => int_pair(v, "max_version")?.0 >= 1,
-        None => false,
-    };
     // Leaving a CUDA device is always a copy (checked against `copy=False` above).
     let must_copy = device != kiln::Device::Cpu;
     export::export(py, &x.get().0, versioned, copy == Some(true) || must_copy)
@@ -111,8 +129,7 @@ fn to_dlpack<'py>(
 fn dlpack_device(x: &Bound<'_, RawArray>) -> (i64, i64) {
     match x.get().0.device() {
         kiln::Device::Cpu => CPU_DEVICE,
-        // kDLCUDA = 2.
-        kiln::Device::Cuda(n) => (2, n as i64),
+        kiln::Device::Cuda(n) => (KDL_CUDA_I64, n as i64),
     }
 }
 

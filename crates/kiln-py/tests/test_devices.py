@@ -106,14 +106,28 @@ def test_cuda_arrays_never_meet_cpu_arrays_and_never_convert_implicitly():
     assert (x + kiln.zeros(4)).device == dev  # a generated array follows the data
     with pytest.raises(TypeError, match="to_device"):
         np.asarray(x)
-    assert x.__dlpack_device__() == (2, int(dev.name.split(":")[1]))
-    with pytest.raises(BufferError):
-        x.__dlpack__()
-    with pytest.raises(BufferError):
-        x.__dlpack__(dl_device=(1, 0), copy=False)
+    n = int(dev.name.split(":")[1])
+    assert x.__dlpack_device__() == (2, n)
+    x.__dlpack__()  # the device memory, in place
+    for bad in [dict(copy=True), dict(dl_device=(1, 0), copy=False), dict(dl_device=(2, n + 1))]:
+        with pytest.raises(BufferError):
+            x.__dlpack__(**bad)
+    with pytest.raises(TypeError, match="stream"):
+        x.__dlpack__(stream="default")
     host = np.from_dlpack(x, device="cpu", copy=True)
     assert_matches(kiln.asarray(host), np.arange(4.0) + 1.0)
     assert float(kiln.sum(x)) == 10.0
+
+
+def test_cuda_arrays_share_their_device_memory_through_dlpack():
+    dev = cuda_or_skip()
+    torch = pytest.importorskip("torch")
+    a = np.arange(12.0, dtype=np.float32).reshape(3, 4)
+    x = (kiln.asarray(a, device=dev) * 2.0)[:, 1:3]  # a strided view of a device result
+    t = torch.from_dlpack(x)
+    assert t.device.type == "cuda"
+    del x  # the exported memory outlives the array
+    np.testing.assert_array_equal(t.cpu().numpy(), (a * 2.0)[:, 1:3])
 
 
 @given(

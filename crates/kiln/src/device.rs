@@ -111,6 +111,16 @@ impl Array {
         self.evaluated_on(device)
     }
 
+    /// The device memory holding this array's values when it lives on a CUDA device
+    /// (evaluating it first), `None` on the CPU: what DLPack hands to another CUDA library.
+    pub fn device_data(&self) -> Result<Option<kiln_cuda::Resident>> {
+        if self.device() == Device::Cpu {
+            return Ok(None);
+        }
+        crate::pipeline::eval(&[self])?;
+        Ok(self.resident())
+    }
+
     /// This array's value (evaluated on its own device) as a realized leaf on `device`: host
     /// data on the CPU, device memory on a CUDA device (copied through the host when it comes
     /// from elsewhere).

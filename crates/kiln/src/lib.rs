@@ -56,6 +56,7 @@ pub use error::{KilnError, Result};
 pub use graph::Array;
 pub use indexing::Index;
 pub use join::{concat, stack};
+pub use kiln_cuda::{DeviceMemory, Resident};
 pub use linalg::{matmul, tensordot, tensordot_axes, vecdot};
 pub use manipulation::Idx;
 pub use operand::{Operand, ScalarArg};

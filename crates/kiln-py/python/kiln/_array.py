@@ -249,7 +249,8 @@ class Array:
 
     def __dlpack_device__(self) -> tuple[int, int]:
         """``(device_type, device_id)`` in DLPack terms: ``(1, 0)`` for the CPU, ``(2, n)`` for
-        ``cuda:n`` (whose ``__dlpack__`` exports only a CPU copy, ``dl_device=(1, 0)``)."""
+        ``cuda:n`` (whose ``__dlpack__`` shares its device memory, or exports a CPU copy with
+        ``dl_device=(1, 0)``)."""
         return _kiln.dlpack_device(self._raw)
 
     def _item(self) -> _Scalar:

@@ -11,6 +11,8 @@ use kiln::DType;
 
 /// `kDLCPU`: memory the CPU reads directly.
 pub(crate) const KDL_CPU: i32 = 1;
+/// `kDLCUDA`: memory of a CUDA device.
+pub(crate) const KDL_CUDA: i32 = 2;
 
 /// The DLPack version kiln produces and understands (major must match to read a tensor).
 pub(crate) const VERSION: DLPackVersion = DLPackVersion { major: 1, minor: 1 };

@@ -1,8 +1,10 @@
-//! Export (`Array.__dlpack__`): a capsule whose tensor points into kiln's own storage.
+//! Export (`Array.__dlpack__`): a capsule whose tensor points into kiln's own storage, or into
+//! the device memory of an array on a CUDA device (`kDLCUDA`).
 //!
-//! Invariant: each capsule owns one boxed `Export` that holds an `Arc` of the storage the tensor
-//! points into (so the memory outlives every consumer) plus the shape and strides the tensor
-//! points at. The box is freed exactly once, by the tensor's deleter: from the capsule's
+//! Invariant: each capsule owns one boxed `Export` that holds an `Arc` of the storage or device
+//! memory the tensor points into (so the memory outlives every consumer) plus the shape and
+//! strides the tensor points at. Device memory is exported only after every write enqueued on
+//! it has finished (`DeviceMemory::ready_address`), so a consumer may read it on any stream. The box is freed exactly once, by the tensor's deleter: from the capsule's
 //! destructor if nobody consumed it, otherwise by the consumer. Without `copy=True` no element
 //! is copied; the 1.x tensor is flagged read-only because kiln storage is immutable once shared
 //! (a legacy tensor cannot say so: a legacy consumer must not write it).
@@ -12,13 +14,15 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr;
 use std::sync::Arc;
 
-use kiln::{Array, Realized};
-use kiln_ir::Storage;
+use kiln::{Array, Realized, Resident};
+use kiln_ir::{DType, View};
 use pyo3::exceptions::PyBufferError;
 use pyo3::ffi;
 use pyo3::prelude::*;
 
-use super::abi::{DLDevice, DLTensor, FLAG_IS_COPIED, FLAG_READ_ONLY, KDL_CPU, data_type};
+use super::abi::{
+    DLDevice, DLTensor, FLAG_IS_COPIED, FLAG_READ_ONLY, KDL_CPU, KDL_CUDA, data_type,
+};
 use super::copy::Strided;
 use super::managed::{Managed, capsule_destructor, delete};
 use crate::error::run;
@@ -29,7 +33,8 @@ struct Export<M> {
     managed: M,
     shape: Box<[i64]>,
     strides: Box<[i64]>,
-    _storage: Arc<Storage>,
+    /// The `Arc` of the storage or device memory the tensor points into.
+    _keep: Box<dyn Send + Sync>,
 }
 
 /// The deleter of every tensor kiln exports: frees its `Export` (and so drops the storage
@@ -79,11 +84,51 @@ pub(crate) fn export<'py>(
         )?)
     })?;
     let flags = if copy { FLAG_IS_COPIED } else { FLAG_READ_ONLY };
-    if versioned {
-        capsule::<super::abi::DLManagedTensorVersioned>(py, data, flags)
-    } else {
-        capsule::<super::abi::DLManagedTensor>(py, data, flags)
-    }
+    let tensor = Tensor {
+        base: data.storage.as_ptr() as usize,
+        dtype: data.dtype(),
+        view: data.view.clone(),
+        device: DLDevice {
+            device_type: KDL_CPU,
+            device_id: 0,
+        },
+        keep: Box::new(data.storage),
+    };
+    tensor.capsule(py, versioned, flags)
+}
+
+/// `x.__dlpack__(...)` of an array on CUDA device `ordinal`, exported in place (`kDLCUDA`):
+/// evaluates `a` on its device (GIL released) and shares its device memory, read-only.
+pub(crate) fn export_device<'py>(
+    py: Python<'py>,
+    a: &Array,
+    ordinal: usize,
+    versioned: bool,
+) -> PyResult<Bound<'py, PyAny>> {
+    let a = a.clone();
+    let (resident, base) = run(py, move || {
+        let resident: Resident = a.device_data()?.ok_or_else(|| {
+            kiln::KilnError::Invalid(kiln_ir::IrError::InvalidArgument(
+                "the array holds no device memory to export".into(),
+            ))
+        })?;
+        let base = resident
+            .memory
+            .ready_address()
+            .map_err(kiln::KilnError::from)?;
+        Ok((resident, base))
+    })?;
+    let tensor = Tensor {
+        base: base as usize,
+        dtype: resident.memory.dtype(),
+        view: resident.view,
+        device: DLDevice {
+            device_type: KDL_CUDA,
+            device_id: i32::try_from(ordinal).map_err(|_| too_large("device ordinal"))?,
+        },
+        keep: Box::new(resident.memory),
+    };
+    tensor.capsule(py, versioned, FLAG_READ_ONLY)
 }
 
 fn too_large(what: &str) -> PyErr {
@@ -92,15 +137,37 @@ fn too_large(what: &str) -> PyErr {
     ))
 }
 
+/// What a capsule describes: elements of `dtype` through `view` from address `base` on
+/// `device`, in the memory `keep` holds.
+struct Tensor {
+    base: usize,
+    dtype: DType,
+    view: View,
+    device: DLDevice,
+    keep: Box<dyn Send + Sync>,
+}
+
+impl Tensor {
+    /// A capsule of the kind `versioned` asks for (see `export`).
+    fn capsule(self, py: Python<'_>, versioned: bool, flags: u64) -> PyResult<Bound<'_, PyAny>> {
+        if versioned {
+            capsule::<super::abi::DLManagedTensorVersioned>(py, self, flags)
+        } else {
+            capsule::<super::abi::DLManagedTensor>(py, self, flags)
+        }
+    }
+}
+
 /// A capsule named `M::NAME` owning a tensor over `data`.
 fn capsule<'py, M: Managed>(
     py: Python<'py>,
-    data: Realized,
+    data: Tensor,
     flags: u64,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let size = data.dtype().size_bytes();
+    let size = data.dtype.size_bytes();
     let shape = data
-        .shape()
+        .view
+        .shape
         .dims()
         .iter()
         .map(|&d| i64::try_from(d))
@@ -108,7 +175,7 @@ fn capsule<'py, M: Managed>(
         .map_err(|_| too_large("shape"))?;
     let strides = data.view.strides.iter().map(|&s| s as i64).collect();
     let ndim = i32::try_from(shape.len()).map_err(|_| too_large("rank"))?;
-    let empty = data.shape().numel() == 0;
+    let empty = data.view.shape.numel() == 0;
     // DLPack: the data pointer of an empty tensor should be null.
     let (pointer, byte_offset) = if empty {
         (ptr::null_mut(), 0)
@@ -116,16 +183,13 @@ fn capsule<'py, M: Managed>(
         let offset = (data.view.offset as u64)
             .checked_mul(size as u64)
             .ok_or_else(|| too_large("offset"))?;
-        (data.storage.as_ptr() as *mut c_void, offset)
+        (data.base as *mut c_void, offset)
     };
     let tensor = DLTensor {
         data: pointer,
-        device: DLDevice {
-            device_type: KDL_CPU,
-            device_id: 0,
-        },
+        device: data.device,
         ndim,
-        dtype: data_type(data.dtype()),
+        dtype: data_type(data.dtype),
         shape: ptr::null_mut(),
         strides: ptr::null_mut(),
         byte_offset,
@@ -134,7 +198,7 @@ fn capsule<'py, M: Managed>(
         managed: M::produced(tensor, flags, delete_export::<M>),
         shape,
         strides,
-        _storage: data.storage,
+        _keep: data.keep,
     });
     // The boxed slices' buffers stay put while the box lives, so the tensor may point at them.
     let fields = &mut *export;
