@@ -153,3 +153,24 @@ def test_random_chains_on_the_device_match_numpy(ops, n, dtype):
             x, want = kiln.maximum(x, x[::-1]), np.maximum(want, want[::-1])
     assert x.device == dev
     assert_matches(x.to_device("cpu"), want)
+
+
+def test_indexing_and_unique_on_the_device_keep_to_the_device():
+    """Index data made on the host (list and NumPy indices, mask coordinates, ``unique``'s
+    indices) is placed on the array's device, so none of these meet across devices."""
+    dev = cuda_or_skip()
+    a = np.array([3.0, -1.0, 3.0, 7.0, -1.0, 0.5])
+    x = kiln.asarray(a, device=dev)
+    for key in ([0, 2, 5], np.array([4, 1]), x > 0):
+        np_key = np.asarray(key.to_device("cpu")) if isinstance(key, kiln.Array) else key
+        got = x[key]
+        assert got.device == dev
+        np.testing.assert_array_equal(np.asarray(got.to_device("cpu")), a[np_key])
+    u = kiln.unique_all(x)
+    assert all(part.device == dev for part in u)
+    np.testing.assert_array_equal(np.asarray(u.values.to_device("cpu")), np.unique(a))
+    y = kiln.asarray(a.copy(), device=dev)
+    y[[1, 4]] = 9.0
+    want = a.copy()
+    want[[1, 4]] = 9.0
+    np.testing.assert_array_equal(np.asarray(y.to_device("cpu")), want)

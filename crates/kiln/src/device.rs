@@ -111,6 +111,17 @@ impl Array {
         self.evaluated_on(device)
     }
 
+    /// Values computed on the host from another array's data (`nonzero` coordinates, `unique`
+    /// indices) as an array on that array's `device`, so that they meet it without a device
+    /// mismatch.
+    pub(crate) fn from_vec_on<T: kiln_ir::Element>(
+        data: Vec<T>,
+        shape: &[usize],
+        device: Device,
+    ) -> Result<Array> {
+        Array::from_vec(data, shape)?.to_device(device)
+    }
+
     /// The device memory holding this array's values when it lives on a CUDA device
     /// (evaluating it first), `None` on the CPU: what DLPack hands to another CUDA library.
     pub fn device_data(&self) -> Result<Option<kiln_cuda::Resident>> {

@@ -138,7 +138,7 @@ impl Array {
         let count = coords.first().map_or(0, Vec::len);
         coords
             .into_iter()
-            .map(|c| Array::from_vec(c, &[count]))
+            .map(|c| Array::from_vec_on(c, &[count], self.device()))
             .collect()
     }
 

@@ -99,12 +99,13 @@ impl Array {
             }
         }
         let n = starts.len();
-        let values = sorted.take(&Array::from_vec(starts, &[n])?, Some(0))?;
+        let on = |data: Vec<i64>, shape: &[usize]| Array::from_vec_on(data, shape, self.device());
+        let values = sorted.take(&on(starts, &[n])?, Some(0))?;
         Ok(Unique {
             values,
-            indices: Array::from_vec(first, &[n])?,
-            inverse_indices: Array::from_vec(inverse, self.shape())?,
-            counts: Array::from_vec(counts, &[n])?,
+            indices: on(first, &[n])?,
+            inverse_indices: on(inverse, self.shape())?,
+            counts: on(counts, &[n])?,
         })
     }
 
@@ -133,7 +134,7 @@ impl Array {
             );
         }
         let n = starts.len();
-        sorted.take(&Array::from_vec(starts, &[n])?, Some(0))
+        sorted.take(&Array::from_vec_on(starts, &[n], self.device())?, Some(0))
     }
 }
 

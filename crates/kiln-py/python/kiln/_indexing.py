@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, cast
 from . import _kiln
 
 if TYPE_CHECKING:
+    from ._device import Device
     from ._kiln import RawArray
 
 INDEX, RANGE, NEWAXIS, ELLIPSIS, ARRAY = 0, 1, 2, 3, 4
@@ -47,8 +48,18 @@ def _integer(value: object) -> int:
         ) from None
 
 
-def _index_array(item: object) -> RawArray:
-    """A list, NumPy array or bool as a RawArray index (integer or boolean)."""
+def _placed_on(raw: RawArray) -> Device | None:
+    """The device for index data made from Python values used on ``raw``: ``raw``'s own, so that a
+    list index of a CUDA array does not meet it across devices (``None`` for the CPU)."""
+    from ._device import _named
+
+    device = raw.device
+    return None if device == "cpu" else _named(device)
+
+
+def _index_array(item: object, device: Device | None = None) -> RawArray:
+    """A list, NumPy array or bool as a RawArray index (integer or boolean) on ``device``; a
+    kiln array stays where it is."""
     from ._array import Array
     from ._creation import asarray
 
@@ -64,7 +75,7 @@ def _index_array(item: object) -> RawArray:
                     "only integers, slices (`:`), ellipsis (`...`), None and integer or boolean "
                     f"arrays are valid indices, got {item!r}"
                 )
-        raw = asarray(values)._raw
+        raw = asarray(values, device=device)._raw
     if raw.dtype not in _INDEX_DTYPES:
         raise IndexError(
             f"arrays used as indices must be of integer or boolean dtype, got {raw.dtype}"
@@ -75,8 +86,9 @@ def _index_array(item: object) -> RawArray:
 _INDEX_DTYPES = {"bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"}
 
 
-def parse_key(key: object) -> tuple[list[Entry], list[RawArray]]:
-    """The entries of any index key, and the RawArrays that ARRAY entries name."""
+def parse_key(key: object, device: Device | None = None) -> tuple[list[Entry], list[RawArray]]:
+    """The entries of any index key, and the RawArrays that ARRAY entries name (those made from
+    Python values on ``device``)."""
     from ._array import Array
 
     items = key if isinstance(key, tuple) else (key,)
@@ -94,7 +106,7 @@ def parse_key(key: object) -> tuple[list[Entry], list[RawArray]]:
             entries.append((RANGE, _slice_part(item.start), _slice_part(item.stop), step))
         elif isinstance(item, (Array, list, np.ndarray, bool, np.bool_)):
             entries.append((ARRAY, len(arrays), None, 1))
-            arrays.append(_index_array(item))
+            arrays.append(_index_array(item, device))
         else:
             entries.append((INDEX, _integer(item), None, 1))
     return entries, arrays
@@ -102,7 +114,7 @@ def parse_key(key: object) -> tuple[list[Entry], list[RawArray]]:
 
 def get_item(raw: RawArray, key: object) -> RawArray:
     """``raw[key]`` as a RawArray (basic keys stay views; index arrays gather)."""
-    entries, arrays = parse_key(key)
+    entries, arrays = parse_key(key, _placed_on(raw))
     if arrays:
         return _kiln.getitem_advanced(raw, entries, arrays)
     return _kiln.getitem(raw, entries)
@@ -205,7 +217,7 @@ def set_item(raw: RawArray, key: object, value: object, kind: str) -> RawArray:
     dtype as ``raw``); ``kind`` is the dtype's kind name."""
     shape = list(raw.shape)
     dtype = raw.dtype
-    parsed, arrays = parse_key(key)
+    parsed, arrays = parse_key(key, _placed_on(raw))
     new = _value_raw(value, dtype, kind)
     if arrays:
         return _set_advanced(raw, parsed, arrays, new)
@@ -293,8 +305,10 @@ def _set_advanced(
     shape = list(raw.shape)
     size = int(np.prod(shape, dtype=np.int64))
     iota = _kiln.reshape(_kiln.arange(0, size, 1, "int64"), shape)
-    # Which flat position each element of raw[key] writes: reading it evaluates the key.
-    positions = np.asarray(_kiln.to_numpy(_kiln.getitem_advanced(iota, entries, arrays)))
+    # Which flat position each element of raw[key] writes: reading it evaluates the key (on the
+    # CPU, where the positions are needed).
+    on_cpu = [a if a.device == "cpu" else _kiln.to_device(a, "cpu") for a in arrays]
+    positions = np.asarray(_kiln.to_numpy(_kiln.getitem_advanced(iota, entries, on_cpu)))
     target = list(positions.shape)
     vshape = list(value.shape)
     while len(vshape) > len(target) and vshape[0] == 1:
@@ -312,7 +326,7 @@ def _set_advanced(
     from ._creation import asarray
 
     values = _kiln.reshape(_kiln.broadcast_to(_kiln.reshape(value, vshape), target), [-1])
-    src = asarray(source)._raw
+    src = asarray(source, device=_placed_on(raw))._raw
     picked = _kiln.take(values, _kiln.maximum(src, 0), 0)
     flat = _kiln.where(_kiln.greater_equal(src, 0), picked, _kiln.reshape(raw, [-1]))
     return _kiln.reshape(flat, shape)
