@@ -27,6 +27,11 @@ fn device_or_skip(test: &str) -> Result<Option<Device>, String> {
     }
 }
 
+/// `device_or_skip` for tests that return kiln's error type.
+fn api_device_or_skip(test: &str) -> kiln::Result<Option<Device>> {
+    device_or_skip(test).map_err(|e| KilnError::Invalid(kiln_ir::IrError::InvalidArgument(e)))
+}
+
 #[test]
 fn random_programs_on_the_device_match_the_interpreter() -> Result<(), String> {
     let Some(device) = device_or_skip("random_programs_on_the_device_match_the_interpreter")?
@@ -61,9 +66,7 @@ fn random_programs_on_the_device_match_the_interpreter() -> Result<(), String> {
 
 #[test]
 fn arrays_move_to_the_device_and_back() -> kiln::Result<()> {
-    let Some(device) = device_or_skip("arrays_move_to_the_device_and_back")
-        .map_err(|e| KilnError::Invalid(kiln_ir::IrError::InvalidArgument(e)))?
-    else {
+    let Some(device) = api_device_or_skip("arrays_move_to_the_device_and_back")? else {
         return Ok(());
     };
     let n = 257;
@@ -102,9 +105,7 @@ fn arrays_move_to_the_device_and_back() -> kiln::Result<()> {
 /// the final read-back cross PCIe, and the result matches the CPU.
 #[test]
 fn chained_evaluations_stay_on_the_device() -> kiln::Result<()> {
-    let Some(device) = device_or_skip("chained_evaluations_stay_on_the_device")
-        .map_err(|e| KilnError::Invalid(kiln_ir::IrError::InvalidArgument(e)))?
-    else {
+    let Some(device) = api_device_or_skip("chained_evaluations_stay_on_the_device")? else {
         return Ok(());
     };
     let Device::Cuda(ordinal) = device else {

@@ -8,6 +8,7 @@
 //!   after the writing launch sees the written values.
 //! - Dropping a buffer returns its memory to the [`Heap`] of its runtime, which keeps at most
 //!   [`POOL_BYTES`] of free buffers (by exact size) for later allocations and frees the rest.
+//!   Every buffer a run uses is one, so a run releases what no output keeps just by ending.
 //! - [`DeviceMemory`] is what the rest of kiln sees: any memory that belongs to a CUDA device and
 //!   can be copied to the host. A runtime binds its own buffers without a copy and stages any
 //!   other implementation through the host (`to_host`, then an upload).
@@ -135,7 +136,7 @@ impl Heap {
 }
 
 /// A host copy of the first `dtype x len` elements of `src` (enqueued on `stream`, waited for).
-pub(crate) fn download(
+fn download(
     stream: &Arc<CudaStream>,
     heap: &Heap,
     src: &CudaSlice<u8>,

@@ -28,12 +28,12 @@ use crate::codegen::{self, BLOCK, ENTRY, FINISH_ENTRY, PARTIAL_ENTRY};
 use crate::codestore::{CudaCodeStore, Form};
 use crate::device::{DeviceInfo, discover};
 use crate::error::CudaError;
-use crate::memory::{DeviceBuffer, DeviceMemory, Heap, Resident, Transfers, download};
+use crate::memory::{DeviceBuffer, DeviceMemory, Heap, Resident, Transfers};
 use crate::nvrtc;
 use cudarc::driver::sys::CUdevice_attribute;
 use cudarc::driver::{CudaContext, CudaModule, CudaSlice, CudaStream, DevicePtr};
 use kiln_ir::{BufferRef, KernelStep, LibraryStep, Realized, Schedule, Step, Storage};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::ffi::c_void;
 use std::sync::{Arc, Mutex};
 
@@ -67,23 +67,6 @@ pub type HostLibrary<'a> = dyn Fn(
 
 /// A host library step's own error (the caller downcasts it back).
 pub type HostError = Box<dyn std::error::Error + Send + Sync>;
-
-/// A schedule input bound to device memory for one run.
-enum Bound {
-    /// This runtime's buffer, used in place.
-    Resident(Arc<DeviceBuffer>),
-    /// Uploaded for this run (released at its end unless an output keeps it).
-    Uploaded(CudaSlice<u8>),
-}
-
-impl Bound {
-    fn slice(&self) -> &CudaSlice<u8> {
-        match self {
-            Bound::Resident(b) => b.slice(),
-            Bound::Uploaded(s) => s,
-        }
-    }
-}
 
 /// The NVRTC version a deployment without NVRTC keys its modules on: `KILN_NVRTC_VERSION`
 /// (`13.0`), the version of the NVRTC that built the bundle it ships.
@@ -204,11 +187,7 @@ impl CudaRuntime {
         }
     }
 
-    fn release(&self, buffer: CudaSlice<u8>) {
-        self.heap.give(buffer);
-    }
-
-    /// `slice` (holding `len` elements of `dtype`) as a buffer that outlives the run.
+    /// `slice` (holding `len` elements of `dtype`) as a buffer, back in the pool when dropped.
     fn keep(&self, slice: CudaSlice<u8>, dtype: kiln_ir::DType, len: usize) -> Arc<DeviceBuffer> {
         Arc::new(DeviceBuffer::new(
             slice,
@@ -220,7 +199,9 @@ impl CudaRuntime {
         ))
     }
 
-    fn upload(&self, s: &Storage) -> Result<CudaSlice<u8>, CudaError> {
+    /// A copy of `s` in this device's memory, kept until the returned buffer is dropped (the
+    /// copy is enqueued; later work on this runtime's stream sees it).
+    pub fn upload_storage(&self, s: &Storage) -> Result<Arc<DeviceBuffer>, CudaError> {
         // SAFETY: a storage owns `byte_len` initialised bytes at `as_ptr` for as long as it lives,
         // and it outlives this borrow.
         let bytes = unsafe { std::slice::from_raw_parts(s.as_ptr(), s.byte_len()) };
@@ -231,32 +212,18 @@ impl CudaRuntime {
                 .map_err(call("copy to device"))?;
             self.heap.count_upload(bytes.len());
         }
-        Ok(dst)
+        Ok(self.keep(dst, s.dtype(), s.len()))
     }
 
-    /// A copy of `s` in this device's memory, kept until the returned buffer is dropped (the
-    /// copy is enqueued; later work on this runtime's stream sees it).
-    pub fn upload_storage(&self, s: &Storage) -> Result<Arc<DeviceBuffer>, CudaError> {
-        let slice = self.upload(s)?;
-        Ok(self.keep(slice, s.dtype(), s.len()))
-    }
-
-    fn download(
-        &self,
-        src: &CudaSlice<u8>,
-        decl: (kiln_ir::DType, usize),
-    ) -> Result<Storage, CudaError> {
-        download(&self.stream, &self.heap, src, decl.0, decl.1)
-    }
-
-    /// Binds schedule input `r` (with the device memory `resident` of its slot, if any).
+    /// Binds schedule input `r` (with the device memory `resident` of its slot, if any): this
+    /// runtime's own buffer in place, anything else uploaded.
     fn bind(
         &self,
         r: &Realized,
         resident: Option<&Arc<dyn DeviceMemory>>,
-    ) -> Result<Bound, CudaError> {
+    ) -> Result<Arc<DeviceBuffer>, CudaError> {
         let Some(memory) = resident else {
-            return Ok(Bound::Uploaded(self.upload(&r.storage)?));
+            return self.upload_storage(&r.storage);
         };
         if memory.dtype() != r.dtype() || memory.len() != r.storage.len() {
             return Err(CudaError::Unsupported(format!(
@@ -270,9 +237,9 @@ impl CudaRuntime {
         if memory.ordinal() == self.info.ordinal
             && let Ok(own) = memory.clone().into_any().downcast::<DeviceBuffer>()
         {
-            return Ok(Bound::Resident(own));
+            return Ok(own);
         }
-        Ok(Bound::Uploaded(self.upload(&memory.to_host()?)?))
+        self.upload_storage(&memory.to_host()?)
     }
 
     /// Runs `s` on the device and returns its outputs, which stay on the device. `resident[i]`
@@ -288,93 +255,34 @@ impl CudaRuntime {
     ) -> Result<Vec<Resident>, CudaError> {
         s.verify(inputs)
             .map_err(|e| CudaError::Unsupported(format!("schedule: {e}")))?;
-        let mut bound: Vec<Bound> = Vec::with_capacity(inputs.len());
-        let mut temps: Vec<CudaSlice<u8>> = Vec::with_capacity(s.buffers.len());
-        let result = (|| {
-            for (i, r) in inputs.iter().enumerate() {
-                bound.push(self.bind(r, resident.get(i).and_then(Option::as_ref))?);
-            }
-            for b in &s.buffers {
-                temps.push(self.alloc(b.len * b.dtype.size_bytes())?);
-            }
-            for step in &s.steps {
-                match step {
-                    Step::Kernel(ks) => self.launch(ks, &bound, &temps)?,
-                    Step::Library(l) => {
-                        self.library_on_host(l, s, inputs, &bound, &mut temps, host)?
-                    }
+        // Every buffer of the run is a `DeviceBuffer`: whatever no output keeps goes back to the
+        // pool when these vectors drop, on success and on error alike.
+        let mut bound = Vec::with_capacity(inputs.len());
+        for (i, r) in inputs.iter().enumerate() {
+            bound.push(self.bind(r, resident.get(i).and_then(Option::as_ref))?);
+        }
+        let mut temps = Vec::with_capacity(s.buffers.len());
+        for b in &s.buffers {
+            let slice = self.alloc(b.len * b.dtype.size_bytes())?;
+            temps.push(self.keep(slice, b.dtype, b.len));
+        }
+        for step in &s.steps {
+            match step {
+                Step::Kernel(ks) => self.launch(ks, &bound, &temps)?,
+                Step::Library(l) => {
+                    self.library_on_host(l, s, inputs, resident, &mut temps, host)?
                 }
-            }
-            self.stream.synchronize().map_err(call("synchronize"))
-        })();
-        match result {
-            Ok(()) => self.keep_outputs(s, inputs, bound, temps),
-            Err(e) => {
-                for b in bound {
-                    if let Bound::Uploaded(slice) = b {
-                        self.release(slice);
-                    }
-                }
-                for t in temps {
-                    self.release(t);
-                }
-                Err(e)
             }
         }
-    }
-
-    /// The outputs of a finished run of `s`, resident: every temporary or uploaded input an
-    /// output views becomes one buffer (shared by the outputs that view it); the rest of
-    /// `bound` and `temps` goes back to the pool.
-    fn keep_outputs(
-        &self,
-        s: &Schedule,
-        inputs: &[Realized],
-        bound: Vec<Bound>,
-        temps: Vec<CudaSlice<u8>>,
-    ) -> Result<Vec<Resident>, CudaError> {
-        let viewed = |want: fn(&BufferRef) -> Option<usize>| -> HashSet<usize> {
-            s.outputs.iter().filter_map(|o| want(&o.buffer)).collect()
-        };
-        let viewed_inputs = viewed(|b| match b {
-            BufferRef::Input(i) => Some(*i),
-            BufferRef::Temp(_) => None,
-        });
-        let viewed_temps = viewed(|b| match b {
-            BufferRef::Temp(t) => Some(*t),
-            BufferRef::Input(_) => None,
-        });
-        let mut input_buffers = Vec::with_capacity(bound.len());
-        for (i, b) in bound.into_iter().enumerate() {
-            input_buffers.push(match (b, inputs.get(i)) {
-                (Bound::Resident(b), _) => Some(b),
-                (Bound::Uploaded(slice), Some(r)) if viewed_inputs.contains(&i) => {
-                    Some(self.keep(slice, r.dtype(), r.storage.len()))
-                }
-                (Bound::Uploaded(slice), _) => {
-                    self.release(slice);
-                    None
-                }
-            });
-        }
-        let mut temp_buffers = Vec::with_capacity(temps.len());
-        for (t, slice) in temps.into_iter().enumerate() {
-            temp_buffers.push(match s.buffers.get(t) {
-                Some(d) if viewed_temps.contains(&t) => Some(self.keep(slice, d.dtype, d.len)),
-                _ => {
-                    self.release(slice);
-                    None
-                }
-            });
-        }
+        self.stream.synchronize().map_err(call("synchronize"))?;
         let mut outputs = Vec::with_capacity(s.outputs.len());
         for o in &s.outputs {
             let buffer = match o.buffer {
-                BufferRef::Input(i) => input_buffers.get(i),
-                BufferRef::Temp(t) => temp_buffers.get(t),
+                BufferRef::Input(i) => bound.get(i),
+                BufferRef::Temp(t) => temps.get(t),
             };
             let buffer = buffer
-                .and_then(Option::clone)
+                .cloned()
                 .ok_or_else(|| CudaError::Unsupported(format!("output of {}", o.buffer)))?;
             if !o.view.fits(buffer.len()) {
                 return Err(CudaError::Unsupported(format!(
@@ -391,19 +299,6 @@ impl CudaRuntime {
         Ok(outputs)
     }
 
-    /// A host copy of temporary `t` of `s` (its declared dtype and length).
-    fn download_temp(
-        &self,
-        s: &Schedule,
-        temps: &[CudaSlice<u8>],
-        t: usize,
-    ) -> Result<Storage, CudaError> {
-        let missing = || CudaError::Unsupported(format!("schedule has no temporary t{t}"));
-        let decl = s.buffers.get(t).ok_or_else(missing)?;
-        let buf = temps.get(t).ok_or_else(missing)?;
-        self.download(buf, (decl.dtype, decl.len))
-    }
-
     /// Runs library step `l` through `host`: downloads the temporaries and resident inputs it
     /// reads, uploads its result into its own temporary.
     fn library_on_host(
@@ -411,8 +306,8 @@ impl CudaRuntime {
         l: &LibraryStep,
         s: &Schedule,
         inputs: &[Realized],
-        bound: &[Bound],
-        temps: &mut [CudaSlice<u8>],
+        resident: &[Option<Arc<dyn DeviceMemory>>],
+        temps: &mut [Arc<DeviceBuffer>],
         host: &HostLibrary<'_>,
     ) -> Result<(), CudaError> {
         let mut host_temps: Vec<Option<Arc<Storage>>> = vec![None; temps.len()];
@@ -421,12 +316,14 @@ impl CudaRuntime {
         for o in l.operands() {
             match o.buffer {
                 BufferRef::Temp(t) if host_temps.get(t).is_some_and(Option::is_none) => {
-                    host_temps[t] = Some(Arc::new(self.download_temp(s, temps, t)?));
+                    host_temps[t] = Some(Arc::new(temps[t].to_host()?));
                 }
                 BufferRef::Input(i) if fetched.get(i) == Some(&false) => {
                     fetched[i] = true;
-                    if let (Some(Bound::Resident(b)), Some(r)) = (bound.get(i), inputs.get(i)) {
-                        let storage = Arc::new(b.to_host()?);
+                    // Only a resident input's host value is a stand-in; the others are real.
+                    let memory = resident.get(i).and_then(Option::as_ref);
+                    if let (Some(memory), Some(r)) = (memory, inputs.get(i)) {
+                        let storage = Arc::new(memory.to_host()?);
                         host_inputs[i] = Realized::with_view(storage, r.view.clone())
                             .map_err(|e| CudaError::Unsupported(format!("input view: {e}")))?;
                     }
@@ -438,17 +335,25 @@ impl CudaRuntime {
         let slot = temps
             .get_mut(out)
             .ok_or_else(|| CudaError::Unsupported(format!("library writes t{out}")))?;
-        let fresh = self.upload(&storage)?;
-        let old = std::mem::replace(slot, fresh);
-        self.release(old);
+        if storage.dtype() != slot.dtype() || storage.len() != slot.len() {
+            return Err(CudaError::Unsupported(format!(
+                "library step wrote {} x {} into t{out} of {} x {}",
+                storage.len(),
+                storage.dtype(),
+                slot.len(),
+                slot.dtype()
+            )));
+        }
+        // The old buffer goes back to the pool when the slot drops it.
+        *slot = self.upload_storage(&storage)?;
         Ok(())
     }
 
     fn launch(
         &self,
         ks: &KernelStep,
-        inputs: &[Bound],
-        temps: &[CudaSlice<u8>],
+        inputs: &[Arc<DeviceBuffer>],
+        temps: &[Arc<DeviceBuffer>],
     ) -> Result<(), CudaError> {
         let k = &ks.kernel;
         let g = &ks.geometry;
@@ -458,8 +363,8 @@ impl CudaRuntime {
             return Ok(());
         }
         let buffer = |b: &BufferRef| match *b {
-            BufferRef::Input(i) => inputs.get(i).map(Bound::slice),
-            BufferRef::Temp(t) => temps.get(t),
+            BufferRef::Input(i) => inputs.get(i).map(|b| b.slice()),
+            BufferRef::Temp(t) => temps.get(t).map(|b| b.slice()),
         };
         // Device pointers of the params, kept with their stream-order guards until the launch
         // has been enqueued.
@@ -482,8 +387,9 @@ impl CudaRuntime {
             Some(splits) => {
                 let outer: usize = g.dims.iter().take(k.outer_rank).product();
                 let acc_bytes = codegen::split_accumulator_bytes(k).unwrap_or(16);
-                let scratch = self.alloc(outer * splits * acc_bytes)?;
-                let (scratch_ptr, scratch_guard) = scratch.device_ptr(&self.stream);
+                let bytes = outer * splits * acc_bytes;
+                let scratch = self.keep(self.alloc(bytes)?, kiln_ir::DType::U8, bytes);
+                let (scratch_ptr, scratch_guard) = scratch.slice().device_ptr(&self.stream);
                 let mut extra = (scratch_ptr, splits as i64);
                 let partial = module
                     .load_function(PARTIAL_ENTRY)
@@ -504,7 +410,7 @@ impl CudaRuntime {
                     Some(&mut extra),
                 )?;
                 drop(scratch_guard);
-                self.release(scratch);
+                drop(scratch); // back to the pool
             }
         }
         drop(guards);

@@ -132,21 +132,17 @@ impl Array {
         Ok(self.resident())
     }
 
-    /// This array's value (evaluated on its own device) as a realized leaf on `device`: host
-    /// data on the CPU, device memory on a CUDA device (copied through the host when it comes
-    /// from elsewhere).
+    /// This array's value (evaluated on its own device, another than `device`) as a realized
+    /// leaf on `device`: host data on the CPU, device memory on a CUDA device (copied through
+    /// the host).
     pub(crate) fn evaluated_on(&self, device: Device) -> Result<Array> {
         crate::pipeline::eval(&[self])?;
-        let unrealized = || invalid("to_device: the array was not realized by its evaluation");
+        let host = self
+            .host_data()?
+            .ok_or_else(|| invalid("to_device: the array was not realized by its evaluation"))?;
         let state = match device {
-            Device::Cpu => NodeState::Realized(self.host_data()?.ok_or_else(unrealized)?),
-            Device::Cuda(n) => match self.resident() {
-                Some(r) if self.device() == device => NodeState::Resident(r),
-                _ => {
-                    let host = self.host_data()?.ok_or_else(unrealized)?;
-                    NodeState::Resident(crate::cuda_exec::upload(n, &host)?)
-                }
-            },
+            Device::Cpu => NodeState::Realized(host),
+            Device::Cuda(n) => NodeState::Resident(crate::cuda_exec::upload(n, &host)?),
         };
         Ok(Array::new_cell(
             self.dtype(),

@@ -151,13 +151,12 @@ impl Array {
     /// The values in host memory if this node is realized: its host data, or a copy of its
     /// device memory (made without holding the node's lock).
     pub(crate) fn host_data(&self) -> Result<Option<Realized>> {
-        if let Some(r) = self.realized() {
-            return Ok(Some(r));
-        }
-        match self.resident() {
-            Some(r) => Ok(Some(r.to_host()?)),
-            None => Ok(None),
-        }
+        let resident = match &*self.0.lock() {
+            NodeState::Realized(r) => return Ok(Some(r.clone())),
+            NodeState::Resident(r) => r.clone(),
+            NodeState::Pending { .. } => return Ok(None),
+        };
+        Ok(Some(resident.to_host()?))
     }
 
     /// Turns a pending node into a leaf (dropping its inputs).

@@ -57,9 +57,9 @@ def _placed_on(raw: RawArray) -> Device | None:
     return None if device == "cpu" else _named(device)
 
 
-def _index_array(item: object, device: Device | None = None) -> RawArray:
-    """A list, NumPy array or bool as a RawArray index (integer or boolean) on ``device``; a
-    kiln array stays where it is."""
+def _index_array(item: object, owner: RawArray | None = None) -> RawArray:
+    """A list, NumPy array or bool as a RawArray index (integer or boolean) on the device of
+    ``owner``, the indexed array; a kiln array stays where it is."""
     from ._array import Array
     from ._creation import asarray
 
@@ -75,7 +75,7 @@ def _index_array(item: object, device: Device | None = None) -> RawArray:
                     "only integers, slices (`:`), ellipsis (`...`), None and integer or boolean "
                     f"arrays are valid indices, got {item!r}"
                 )
-        raw = asarray(values, device=device)._raw
+        raw = asarray(values, device=None if owner is None else _placed_on(owner))._raw
     if raw.dtype not in _INDEX_DTYPES:
         raise IndexError(
             f"arrays used as indices must be of integer or boolean dtype, got {raw.dtype}"
@@ -86,9 +86,9 @@ def _index_array(item: object, device: Device | None = None) -> RawArray:
 _INDEX_DTYPES = {"bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"}
 
 
-def parse_key(key: object, device: Device | None = None) -> tuple[list[Entry], list[RawArray]]:
+def parse_key(key: object, owner: RawArray | None = None) -> tuple[list[Entry], list[RawArray]]:
     """The entries of any index key, and the RawArrays that ARRAY entries name (those made from
-    Python values on ``device``)."""
+    Python values on the device of ``owner``, the indexed array)."""
     from ._array import Array
 
     items = key if isinstance(key, tuple) else (key,)
@@ -106,7 +106,7 @@ def parse_key(key: object, device: Device | None = None) -> tuple[list[Entry], l
             entries.append((RANGE, _slice_part(item.start), _slice_part(item.stop), step))
         elif isinstance(item, (Array, list, np.ndarray, bool, np.bool_)):
             entries.append((ARRAY, len(arrays), None, 1))
-            arrays.append(_index_array(item, device))
+            arrays.append(_index_array(item, owner))
         else:
             entries.append((INDEX, _integer(item), None, 1))
     return entries, arrays
@@ -114,7 +114,7 @@ def parse_key(key: object, device: Device | None = None) -> tuple[list[Entry], l
 
 def get_item(raw: RawArray, key: object) -> RawArray:
     """``raw[key]`` as a RawArray (basic keys stay views; index arrays gather)."""
-    entries, arrays = parse_key(key, _placed_on(raw))
+    entries, arrays = parse_key(key, raw)
     if arrays:
         return _kiln.getitem_advanced(raw, entries, arrays)
     return _kiln.getitem(raw, entries)
@@ -217,7 +217,7 @@ def set_item(raw: RawArray, key: object, value: object, kind: str) -> RawArray:
     dtype as ``raw``); ``kind`` is the dtype's kind name."""
     shape = list(raw.shape)
     dtype = raw.dtype
-    parsed, arrays = parse_key(key, _placed_on(raw))
+    parsed, arrays = parse_key(key, raw)
     new = _value_raw(value, dtype, kind)
     if arrays:
         return _set_advanced(raw, parsed, arrays, new)
