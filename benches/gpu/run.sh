@@ -52,6 +52,10 @@ for line in sys.stdin:
     out="${OUT:-/tmp}"
     export KILN_REQUIRE_GPU=1 KILN_REQUIRE_NVRTC=1
     [ -d /usr/local/cuda/lib64 ] && export LD_LIBRARY_PATH="/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+    # cuBLAS and cuFFT (and NVRTC) from the machine's nvidia-* wheels, where the toolkit lacks them.
+    for d in $(python3 -c 'import nvidia, os; [print(os.path.join(p, x, "lib")) for p in nvidia.__path__ for x in sorted(os.listdir(p))]' 2>/dev/null); do
+      [ -d "$d" ] && export LD_LIBRARY_PATH="$LD_LIBRARY_PATH:$d"
+    done
     nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
     status=0
     printf '%-20s %-8s %s\n' test result seconds > "$out/summary.txt"
@@ -71,7 +75,7 @@ for line in sys.stdin:
     if OUT="$out" python3 benches/gpu/workloads.py > "$out/workloads.log" 2>&1; then r=ok; else r=FAILED; status=1; fi
     printf '%-20s %-8s %s\n' workloads "$r" "$((SECONDS - start))" >> "$out/summary.txt"
     cat "$out/gpu-workloads.md" 2>/dev/null || tail -20 "$out/workloads.log"
-    grep -h "modules compiled\|device present" "$out"/*.log || true
+    grep -h "modules compiled\|device present\|library steps" "$out"/*.log || true
     grep -h -A20 "panicked" "$out"/*.log | head -60 || true
     cat "$out/summary.txt"
     exit $status

@@ -8,7 +8,8 @@
 //!   options and generated source (strict mode, recording for bundles);
 //! - [`device`]: driver and device discovery that returns `CudaError::NoDevice` instead of
 //!   panicking when CUDA is absent;
-//! - [`runtime`]: a first executor of schedules' kernel steps (unrun: written without a GPU).
+//! - [`runtime`]: a first executor of schedules (unrun: written without a GPU); [`library`]:
+//!   its matrix products through cuBLAS and FFTs through cuFFT.
 //!
 //! Invariant: this crate builds, tests and runs with no CUDA installed; it depends on the kernel
 //! IR only (never on the array graph or the CPU backend).
@@ -19,6 +20,7 @@ pub mod codegen;
 pub mod codestore;
 pub mod device;
 mod error;
+pub mod library;
 pub mod memory;
 pub mod nvrtc;
 pub mod runtime;
@@ -29,6 +31,7 @@ pub use codegen::{CudaSource, generate, generate_split, geometry_words, grid_blo
 pub use codestore::{CudaCodeStore, CudaStoreStats, Form, Source};
 pub use device::{DeviceInfo, device_count, discover, driver_available};
 pub use error::CudaError;
+pub use library::LibrarySteps;
 pub use memory::{DeviceBuffer, DeviceMemory, Resident, Transfers};
 pub use nvrtc::{
     CompiledPtx, DEFAULT_ARCH, compile, compile_artifact, nvrtc_available, nvrtc_version,

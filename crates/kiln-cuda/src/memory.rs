@@ -199,6 +199,11 @@ impl DeviceBuffer {
     pub(crate) fn slice(&self) -> &CudaSlice<u8> {
         &self.slice
     }
+
+    /// Bytes allocated (at least one; see `CudaRuntime::alloc`).
+    pub(crate) fn byte_len(&self) -> usize {
+        self.slice.len()
+    }
 }
 
 impl Drop for DeviceBuffer {

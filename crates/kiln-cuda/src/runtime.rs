@@ -18,21 +18,27 @@
 //! copy; any other input is uploaded for the run (a host array, or another device's memory
 //! through the host). Outputs stay on the device as [`Resident`] buffers (an output that is an
 //! input shares the input's buffer). Host inputs of a resident slot are stand-ins for their
-//! shape and are never read. Library steps (matrix products, FFTs, sorts, linear algebra) run on
-//! the host through the caller's [`HostLibrary`]: the temporaries and resident inputs a step
-//! reads are copied to the host, its result copied back into its device temporary (correct, but
-//! two transfers per step; cuBLAS and cuFFT steps are still to come).
+//! shape and are never read.
+//!
+//! Library steps: float and complex matrix products run through cuBLAS and FFTs through cuFFT
+//! (plans cached), reading their operands where they lie (see `library`). Every other library
+//! step (integer products, sorts, scans, linear algebra, and products or transforms whose
+//! operand layout the libraries cannot read: gathers, zero padding, `fftshift` rolls) runs on
+//! the host through the caller's [`HostLibrary`]: the temporaries and resident inputs it reads
+//! are copied to the host, its result copied back into its device temporary (correct, but two
+//! transfers per step). [`CudaRuntime::library_steps`] counts which path each step took.
 
 use crate::arch::CudaArch;
 use crate::codegen::{self, BLOCK, ENTRY, FINISH_ENTRY, PARTIAL_ENTRY};
 use crate::codestore::{CudaCodeStore, Form};
 use crate::device::{DeviceInfo, discover};
 use crate::error::CudaError;
+use crate::library::{DeviceLibraries, LibrarySteps, fft, gemm};
 use crate::memory::{DeviceBuffer, DeviceMemory, Heap, Resident, Transfers};
 use crate::nvrtc;
 use cudarc::driver::sys::CUdevice_attribute;
 use cudarc::driver::{CudaContext, CudaModule, CudaSlice, CudaStream, DevicePtr};
-use kiln_ir::{BufferRef, KernelStep, LibraryStep, Realized, Schedule, Step, Storage};
+use kiln_ir::{BufferRef, KernelStep, LibOp, LibraryStep, Realized, Schedule, Step, Storage};
 use std::collections::HashMap;
 use std::ffi::c_void;
 use std::sync::{Arc, Mutex};
@@ -101,6 +107,8 @@ pub struct CudaRuntime {
     store: CudaCodeStore,
     /// Free buffers and transfer counters, shared with the buffers this runtime made.
     heap: Arc<Heap>,
+    /// cuBLAS and cuFFT on this runtime's stream.
+    libraries: DeviceLibraries,
 }
 
 impl std::fmt::Debug for CudaRuntime {
@@ -142,11 +150,12 @@ impl CudaRuntime {
         Ok(CudaRuntime {
             info,
             ctx,
-            stream,
+            stream: stream.clone(),
             sms: usize::try_from(sms).unwrap_or(1),
             modules: Mutex::new(HashMap::new()),
             store,
             heap: Arc::new(Heap::default()),
+            libraries: DeviceLibraries::new(stream),
         })
     }
 
@@ -176,6 +185,11 @@ impl CudaRuntime {
     /// Host-device copies made by this runtime and the buffers it made.
     pub fn transfers(&self) -> Transfers {
         self.heap.transfers()
+    }
+
+    /// Where this runtime's library steps ran (cuBLAS, cuFFT or the host).
+    pub fn library_steps(&self) -> LibrarySteps {
+        self.libraries.steps()
     }
 
     /// A device buffer of `bytes` bytes (at least 1), reused from the pool when one is free.
@@ -270,7 +284,10 @@ impl CudaRuntime {
             match step {
                 Step::Kernel(ks) => self.launch(ks, &bound, &temps)?,
                 Step::Library(l) => {
-                    self.library_on_host(l, s, inputs, resident, &mut temps, host)?
+                    if !self.library_on_device(l, &bound, &temps)? {
+                        self.libraries.count_host();
+                        self.library_on_host(l, s, inputs, resident, &mut temps, host)?;
+                    }
                 }
             }
         }
@@ -297,6 +314,87 @@ impl CudaRuntime {
             });
         }
         Ok(outputs)
+    }
+
+    /// Runs library step `l` through cuBLAS or cuFFT when one serves it and can read its
+    /// operands as they lie; `Ok(false)` (nothing enqueued) otherwise.
+    fn library_on_device(
+        &self,
+        l: &LibraryStep,
+        bound: &[Arc<DeviceBuffer>],
+        temps: &[Arc<DeviceBuffer>],
+    ) -> Result<bool, CudaError> {
+        let buffer = |r: BufferRef| match r {
+            BufferRef::Input(i) => bound.get(i),
+            BufferRef::Temp(t) => temps.get(t),
+        };
+        let Some(out) = temps.get(l.out()) else {
+            return Ok(false);
+        };
+        if out.dtype() != l.dtype() {
+            return Ok(false);
+        }
+        match l {
+            LibraryStep::MatMul { a, b, dtype, .. } => {
+                let (Some(ba), Some(bb)) = (buffer(a.buffer), buffer(b.buffer)) else {
+                    return Ok(false);
+                };
+                let Some(plan) = gemm::plan(a, b, *dtype) else {
+                    return Ok(false);
+                };
+                // The plan writes the whole contiguous `[batch.., M, N]` result.
+                let da = a.view.shape.dims();
+                let rows: usize = da[..da.len() - 1].iter().product();
+                let cols = b.view.shape.dims().last().copied().unwrap_or(0);
+                if ba.dtype() != *dtype || bb.dtype() != *dtype || out.len() != rows * cols {
+                    return Ok(false);
+                }
+                if out.is_empty() {
+                    return Ok(true); // nothing to write
+                }
+                // cuBLAS's A is kiln's b (see `library::gemm`).
+                self.libraries.gemm(&plan, bb, ba, out)
+            }
+            LibraryStep::Lib {
+                op: LibOp::Fft(f),
+                inputs,
+                dtype,
+                ..
+            } => {
+                let [x] = inputs.as_slice() else {
+                    return Ok(false);
+                };
+                let Some(bx) = buffer(x.buffer) else {
+                    return Ok(false);
+                };
+                let Some(plan) = fft::plan(*f, x, bx.dtype(), *dtype) else {
+                    return Ok(false);
+                };
+                let lines: usize = x
+                    .view
+                    .shape
+                    .dims()
+                    .iter()
+                    .enumerate()
+                    .filter(|&(d, _)| d != f.axis)
+                    .map(|(_, &e)| e)
+                    .product();
+                if out.len() != lines * f.out_extent() {
+                    return Ok(false);
+                }
+                if out.is_empty() {
+                    return Ok(true); // nothing to write
+                }
+                let scratch = if plan.clobbers_input {
+                    let slice = self.alloc(bx.byte_len())?;
+                    Some(self.keep(slice, bx.dtype(), bx.len()))
+                } else {
+                    None
+                };
+                self.libraries.fft(&plan, bx, out, scratch.as_deref())
+            }
+            _ => Ok(false),
+        }
     }
 
     /// Runs library step `l` through `host`: downloads the temporaries and resident inputs it

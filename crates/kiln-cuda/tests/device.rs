@@ -1,16 +1,21 @@
 //! The CUDA executor on a real device: random programs' schedules run by `CudaRuntime` against
-//! the reference interpreter, plus long reductions that take the split path.
+//! the reference interpreter, plus long reductions that take the split path, and random matrix
+//! products and FFTs through cuBLAS and cuFFT (`support::library_cases`).
 //!
 //! Without a device these tests check only that asking for one is a typed error, and pass;
 //! with `KILN_REQUIRE_GPU` set (as `benches/gpu/run.sh` does on the GPU machine) a missing
 //! device fails them.
 
+mod support;
+
 use kiln_cuda::{CudaCodeStore, CudaError, CudaRuntime, driver_available};
 use kiln_interp::compare::{Tolerance, assert_close};
 use kiln_interp::testgen::{GenConfig, arb_program};
+use kiln_ir::Storage;
 use kiln_ir::{BinaryOp, DType, Op, Program, Realized, ReduceOp, Scalar, Shape, Step};
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::TestRunner;
+use support::library_cases::FromScalars;
 
 fn runtime_or_skip(test: &str) -> Option<CudaRuntime> {
     match CudaRuntime::new(0) {
@@ -255,4 +260,106 @@ fn outputs_stay_on_the_device_between_runs() {
     let want: Vec<f32> = data.iter().map(|v| v * 4.0).collect();
     assert_eq!(got, want);
     assert_eq!(rt.transfers().downloads, before.downloads + 1);
+}
+
+/// A one-step schedule's library step on the host, for the cases cuBLAS and cuFFT cannot read:
+/// the interpreter (each case reads only the schedule's inputs).
+fn interpreted(
+    l: &kiln_ir::LibraryStep,
+    _: &kiln_ir::Schedule,
+    inputs: &[Realized],
+    _: &[Option<std::sync::Arc<kiln_ir::Storage>>],
+) -> Result<(usize, kiln_ir::Storage), kiln_cuda::HostError> {
+    use kiln_ir::{LibOp, LibraryStep};
+    let mut step = l.clone();
+    let shape = match &mut step {
+        LibraryStep::MatMul { a, b, out, .. } => {
+            *out = 0;
+            let mut shape = a.view.shape.dims().to_vec();
+            if let Some(last) = shape.last_mut() {
+                *last = b.view.shape.dims().last().copied().unwrap_or(0);
+            }
+            shape
+        }
+        LibraryStep::Lib {
+            op: LibOp::Fft(f),
+            inputs: x,
+            out,
+            ..
+        } => {
+            *out = 0;
+            let mut shape = x[0].view.shape.dims().to_vec();
+            shape[f.axis] = f.out_extent();
+            shape
+        }
+        other => return Err(format!("not a case of library_cases: {other:?}").into()),
+    };
+    let shape = Shape::from(shape.as_slice());
+    let s = kiln_ir::Schedule {
+        buffers: vec![kiln_ir::BufferDecl {
+            dtype: l.dtype(),
+            len: shape.numel(),
+        }],
+        steps: vec![Step::Library(step)],
+        outputs: vec![kiln_ir::Operand {
+            buffer: kiln_ir::BufferRef::Temp(0),
+            view: kiln_ir::View::contiguous(shape),
+        }],
+    };
+    let r = kiln_interp::run_schedule(&s, inputs).map_err(|e| e.to_string())?;
+    Ok((l.out(), Storage::from_scalars_of(&r[0])))
+}
+
+fn run_case(rt: &CudaRuntime, case: &support::library_cases::Case) -> Result<(), String> {
+    let outputs = rt
+        .run_schedule(&case.schedule, &case.inputs, &[], &interpreted)
+        .map_err(|e| e.to_string())?;
+    let got = outputs[0].to_host().map_err(|e| e.to_string())?;
+    let got = Storage::from_scalars_of(&got);
+    support::library_cases::close(
+        &case.expected,
+        &support::library_cases::values(&got),
+        case.scale,
+        case.tol,
+    )
+    .map_err(|e| format!("{:?}: {e}", case.step))
+}
+
+#[test]
+fn matrix_products_and_ffts_match_the_interpreter_through_cublas_and_cufft() {
+    let Some(rt) =
+        runtime_or_skip("matrix_products_and_ffts_match_the_interpreter_through_cublas_and_cufft")
+    else {
+        return;
+    };
+    let mut failures = Vec::new();
+    for seed in 0..300u64 {
+        for plain in [false, true] {
+            let before = rt.library_steps();
+            for case in [
+                support::library_cases::gemm_case(seed * 7919 + 1, plain),
+                support::library_cases::fft_case(seed * 7919 + 2, plain),
+            ] {
+                if let Err(e) = run_case(&rt, &case) {
+                    failures.push(format!("seed {seed} plain {plain}: {e}"));
+                }
+            }
+            let after = rt.library_steps();
+            // A plain product and an unpadded plain transform never go to the host.
+            if plain && after.host != before.host {
+                failures.push(format!(
+                    "seed {seed}: a plain case ran on the host ({after:?})"
+                ));
+            }
+        }
+    }
+    eprintln!("library steps: {:?}", rt.library_steps());
+    assert!(
+        failures.is_empty(),
+        "{} failed; first: {}",
+        failures.len(),
+        failures[0]
+    );
+    let steps = rt.library_steps();
+    assert!(steps.cublas > 0 && steps.cufft > 0, "{steps:?}");
 }

@@ -1,7 +1,9 @@
 //! Programs of CUDA arrays: the same optimiser and scheduler as the CPU, then the schedule runs
 //! on the device through `kiln_cuda::CudaRuntime` (one per ordinal, opened on first use and kept
-//! for the process), with library steps (matrix products, FFTs, sorts, linear algebra) on the
-//! host through `kiln_cpu::library::run`.
+//! for the process). Float and complex matrix products run through cuBLAS and FFTs through cuFFT
+//! when they can read their operands as they lie (`kiln_cuda::library`); every other library
+//! step (integer products, sorts, scans, linear algebra, padded or rolled transforms) runs on
+//! the host through `kiln_cpu::library::run`.
 //!
 //! Invariants: a program reaches the device only after `Program::verify` and the scheduler's
 //! own checks, and `CudaRuntime::run_schedule` verifies the schedule against its inputs before
@@ -13,8 +15,7 @@
 //! UNRUN: no session has had a GPU yet. Without one this module is reached only on its error
 //! paths (the unit tests of `device.rs`); `tests/cuda_device.rs` runs random programs through it
 //! against the interpreter on the GPU machine (`benches/gpu/run.sh`). Not yet: the plan caches
-//! (every evaluation optimises and schedules again; kernels come from the CUDA code store),
-//! cuBLAS and cuFFT for library steps.
+//! (every evaluation optimises and schedules again; kernels come from the CUDA code store).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod host;
+pub mod library_cases;
 pub mod workloads;
 
 use kiln_interp::testgen::{GenConfig, arb_program};
