@@ -140,3 +140,74 @@ fn softmax(x: &Array) -> kiln::Result<Array> {
     let e = kiln::exp(&(x - &m)?)?;
     &e / &e.sum(Some(&[-1]), true, None)?
 }
+
+#[test]
+fn repeated_evaluations_reuse_their_plan() -> kiln::Result<()> {
+    let Some(device) = api_device_or_skip("repeated_evaluations_reuse_their_plan")? else {
+        return Ok(());
+    };
+    let before = kiln::plan_cache_stats();
+    for i in 0..5 {
+        let x = kiln::full(&[1000], i as f64, Some(DType::F32))?.to_device(device)?;
+        let y = (&kiln::sin(&x)? + 0.5)?;
+        y.eval()?;
+        let got = y.to_device(Device::Cpu)?.to_vec::<f32>()?;
+        assert!((got[0] - ((i as f32).sin() + 0.5)).abs() < 1e-6);
+    }
+    let after = kiln::plan_cache_stats();
+    // Other tests may evaluate at the same time: at least four hits are this test's.
+    assert!(after.hits >= before.hits + 4, "{before:?} -> {after:?}");
+    Ok(())
+}
+
+#[test]
+fn products_and_ffts_on_the_device_match_the_cpu() -> kiln::Result<()> {
+    let Some(device) = api_device_or_skip("products_and_ffts_on_the_device_match_the_cpu")? else {
+        return Ok(());
+    };
+    let Device::Cuda(ordinal) = device else {
+        return Ok(());
+    };
+    let before = kiln::cuda_library_steps(ordinal)?;
+    let n = 256;
+    let a = (&kiln::arange(0.0, Some(((n * n) as f64).into()), 1.0, Some(DType::F32))? * 1e-4)?
+        .reshape(&[n as isize, n as isize])?;
+    let b = kiln::cos(&a)?;
+    a.eval()?;
+    b.eval()?;
+    let (ad, bd) = (a.to_device(device)?, b.to_device(device)?);
+    // A product, one with a transposed operand, and a 2-D FFT round trip.
+    let cpu = [
+        kiln::matmul(&a, &b)?,
+        kiln::matmul(&a.matrix_transpose()?, &b)?,
+    ];
+    let gpu = [
+        kiln::matmul(&ad, &bd)?,
+        kiln::matmul(&ad.matrix_transpose()?, &bd)?,
+    ];
+    for (c, g) in cpu.iter().zip(&gpu) {
+        let (c, g) = (
+            c.to_vec::<f32>()?,
+            g.to_device(Device::Cpu)?.to_vec::<f32>()?,
+        );
+        for (x, y) in c.iter().zip(&g) {
+            assert!((x - y).abs() <= 1e-3 * (1.0 + x.abs()), "{x} vs {y}");
+        }
+    }
+    let z = a.astype(DType::C64)?;
+    let zd = z.to_device(device)?;
+    let norm = kiln::fft::Norm::Backward;
+    let fc = kiln::fft::fftn(&z, None, None, norm)?;
+    let fg = kiln::fft::fftn(&zd, None, None, norm)?;
+    let (fc, fg) = (
+        fc.to_vec::<kiln::C64>()?,
+        fg.to_device(Device::Cpu)?.to_vec::<kiln::C64>()?,
+    );
+    for (x, y) in fc.iter().zip(&fg) {
+        assert!((x - y).norm() <= 1e-3 * (1.0 + x.norm()), "{x} vs {y}");
+    }
+    let after = kiln::cuda_library_steps(ordinal)?;
+    assert!(after.cublas >= before.cublas + 2, "{before:?} -> {after:?}");
+    assert!(after.cufft >= before.cufft + 2, "{before:?} -> {after:?}");
+    Ok(())
+}

@@ -20,6 +20,7 @@ pub mod codegen;
 pub mod codestore;
 pub mod device;
 mod error;
+pub mod foreign;
 pub mod library;
 pub mod memory;
 pub mod nvrtc;
@@ -31,6 +32,7 @@ pub use codegen::{CudaSource, generate, generate_split, geometry_words, grid_blo
 pub use codestore::{CudaCodeStore, CudaStoreStats, Form, Source};
 pub use device::{DeviceInfo, device_count, discover, driver_available};
 pub use error::CudaError;
+pub use foreign::ForeignMemory;
 pub use library::LibrarySteps;
 pub use memory::{DeviceBuffer, DeviceMemory, Resident, Transfers};
 pub use nvrtc::{

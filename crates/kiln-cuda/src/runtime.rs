@@ -14,7 +14,8 @@
 //! any earlier process is never compiled again. Freed buffers wait in a size-keyed pool for
 //! the next allocation of the same size (see `memory::Heap`).
 //!
-//! Residency: a schedule input that is already this runtime's [`DeviceBuffer`] is bound without a
+//! Residency: a schedule input that is already this runtime's [`DeviceBuffer`], or memory of this
+//! device that another library owns ([`ForeignMemory`], a DLPack import), is bound without a
 //! copy; any other input is uploaded for the run (a host array, or another device's memory
 //! through the host). Outputs stay on the device as [`Resident`] buffers (an output that is an
 //! input shares the input's buffer). Host inputs of a resident slot are stand-ins for their
@@ -33,11 +34,12 @@ use crate::codegen::{self, BLOCK, ENTRY, FINISH_ENTRY, PARTIAL_ENTRY};
 use crate::codestore::{CudaCodeStore, Form};
 use crate::device::{DeviceInfo, discover};
 use crate::error::CudaError;
+use crate::foreign::ForeignMemory;
 use crate::library::{DeviceLibraries, LibrarySteps, fft, gemm};
 use crate::memory::{DeviceBuffer, DeviceMemory, Heap, Resident, Transfers};
 use crate::nvrtc;
 use cudarc::driver::sys::CUdevice_attribute;
-use cudarc::driver::{CudaContext, CudaModule, CudaSlice, CudaStream, DevicePtr};
+use cudarc::driver::{CudaContext, CudaModule, CudaSlice, CudaStream, DevicePtr, SyncOnDrop};
 use kiln_ir::{BufferRef, KernelStep, LibOp, LibraryStep, Realized, Schedule, Step, Storage};
 use std::collections::HashMap;
 use std::ffi::c_void;
@@ -73,6 +75,32 @@ pub type HostLibrary<'a> = dyn Fn(
 
 /// A host library step's own error (the caller downcasts it back).
 pub type HostError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A schedule input bound for one run: a buffer this runtime made, or memory of its device that
+/// another library owns.
+#[derive(Clone)]
+enum Bound {
+    Own(Arc<DeviceBuffer>),
+    Foreign(Arc<ForeignMemory>),
+}
+
+impl Bound {
+    fn memory(&self) -> Arc<dyn DeviceMemory> {
+        match self {
+            Bound::Own(b) => b.clone(),
+            Bound::Foreign(f) => f.clone(),
+        }
+    }
+}
+
+/// Where one buffer of a run lies on the device, kept in stream order while this lives.
+struct Located<'a> {
+    ptr: u64,
+    bytes: usize,
+    dtype: kiln_ir::DType,
+    len: usize,
+    _order: Option<SyncOnDrop<'a>>,
+}
 
 /// The NVRTC version a deployment without NVRTC keys its modules on: `KILN_NVRTC_VERSION`
 /// (`13.0`), the version of the NVRTC that built the bundle it ships.
@@ -229,15 +257,67 @@ impl CudaRuntime {
         Ok(self.keep(dst, s.dtype(), s.len()))
     }
 
+    /// `len` elements of `dtype` at device address `address` of this runtime's device, owned by
+    /// another library and kept alive by `owner` (dropped with the returned memory): a DLPack
+    /// import, read in place. The driver must know the address as memory of this device, and
+    /// it must be aligned for `dtype`.
+    ///
+    /// # Safety
+    /// The `len` elements at `address` must stay allocated and unwritten by their owner for as
+    /// long as `owner` lives, and every write enqueued on them before this call must be visible
+    /// to work kiln enqueues afterwards (DLPack's stream handshake).
+    pub unsafe fn foreign(
+        &self,
+        address: u64,
+        dtype: kiln_ir::DType,
+        len: usize,
+        owner: Box<dyn std::any::Any + Send + Sync>,
+    ) -> Result<Arc<ForeignMemory>, CudaError> {
+        if len > 0 {
+            if !address.is_multiple_of(dtype.size_bytes() as u64) {
+                return Err(CudaError::Unsupported(format!(
+                    "device address {address:#x} is not aligned for {dtype}"
+                )));
+            }
+            self.ctx.bind_to_thread().map_err(call("bind context"))?;
+            let mut ordinal: std::ffi::c_int = -1;
+            // SAFETY: the attribute is one int, written through a pointer to a local; the
+            // driver answers for any address (an error for one it does not know).
+            let known = unsafe {
+                cudarc::driver::sys::cuPointerGetAttribute(
+                    (&mut ordinal as *mut std::ffi::c_int).cast(),
+                    cudarc::driver::sys::CUpointer_attribute::CU_POINTER_ATTRIBUTE_DEVICE_ORDINAL,
+                    address,
+                )
+            }
+            .result();
+            if known.is_err() || usize::try_from(ordinal).ok() != Some(self.info.ordinal) {
+                return Err(CudaError::Unsupported(format!(
+                    "address {address:#x} is not memory of cuda:{} (driver: {known:?}, device \
+                     {ordinal})",
+                    self.info.ordinal
+                )));
+            }
+        }
+        Ok(Arc::new(ForeignMemory::new(
+            address,
+            dtype,
+            len,
+            self.info.ordinal,
+            self.ctx.clone(),
+            owner,
+        )))
+    }
+
     /// Binds schedule input `r` (with the device memory `resident` of its slot, if any): this
-    /// runtime's own buffer in place, anything else uploaded.
+    /// runtime's own buffer or foreign memory of its device in place, anything else uploaded.
     fn bind(
         &self,
         r: &Realized,
         resident: Option<&Arc<dyn DeviceMemory>>,
-    ) -> Result<Arc<DeviceBuffer>, CudaError> {
+    ) -> Result<Bound, CudaError> {
         let Some(memory) = resident else {
-            return self.upload_storage(&r.storage);
+            return Ok(Bound::Own(self.upload_storage(&r.storage)?));
         };
         if memory.dtype() != r.dtype() || memory.len() != r.storage.len() {
             return Err(CudaError::Unsupported(format!(
@@ -248,12 +328,51 @@ impl CudaRuntime {
                 r.dtype()
             )));
         }
-        if memory.ordinal() == self.info.ordinal
-            && let Ok(own) = memory.clone().into_any().downcast::<DeviceBuffer>()
-        {
-            return Ok(own);
+        if memory.ordinal() == self.info.ordinal {
+            let any = memory.clone().into_any();
+            let any = match any.downcast::<DeviceBuffer>() {
+                Ok(own) => return Ok(Bound::Own(own)),
+                Err(any) => any,
+            };
+            if let Ok(foreign) = any.downcast::<ForeignMemory>() {
+                return Ok(Bound::Foreign(foreign));
+            }
         }
-        self.upload_storage(&memory.to_host()?)
+        Ok(Bound::Own(self.upload_storage(&memory.to_host()?)?))
+    }
+
+    /// Where buffer `r` of a run lies (see `Located`).
+    fn locate<'a>(
+        &'a self,
+        r: BufferRef,
+        bound: &'a [Bound],
+        temps: &'a [Arc<DeviceBuffer>],
+    ) -> Result<Located<'a>, CudaError> {
+        let own = |b: &'a DeviceBuffer| {
+            let (ptr, order) = b.slice().device_ptr(&self.stream);
+            Located {
+                ptr,
+                bytes: b.byte_len(),
+                dtype: b.dtype(),
+                len: b.len(),
+                _order: Some(order),
+            }
+        };
+        match r {
+            BufferRef::Input(i) => match bound.get(i) {
+                Some(Bound::Own(b)) => Some(own(b)),
+                Some(Bound::Foreign(f)) => Some(Located {
+                    ptr: f.address(),
+                    bytes: f.len() * f.dtype().size_bytes(),
+                    dtype: f.dtype(),
+                    len: f.len(),
+                    _order: None,
+                }),
+                None => None,
+            },
+            BufferRef::Temp(t) => temps.get(t).map(|b| own(b)),
+        }
+        .ok_or_else(|| CudaError::Unsupported(format!("buffer {r}")))
     }
 
     /// Runs `s` on the device and returns its outputs, which stay on the device. `resident[i]`
@@ -294,13 +413,12 @@ impl CudaRuntime {
         self.stream.synchronize().map_err(call("synchronize"))?;
         let mut outputs = Vec::with_capacity(s.outputs.len());
         for o in &s.outputs {
-            let buffer = match o.buffer {
-                BufferRef::Input(i) => bound.get(i),
-                BufferRef::Temp(t) => temps.get(t),
+            let buffer: Option<Arc<dyn DeviceMemory>> = match o.buffer {
+                BufferRef::Input(i) => bound.get(i).map(Bound::memory),
+                BufferRef::Temp(t) => temps.get(t).map(|b| b.clone() as Arc<dyn DeviceMemory>),
             };
-            let buffer = buffer
-                .cloned()
-                .ok_or_else(|| CudaError::Unsupported(format!("output of {}", o.buffer)))?;
+            let buffer =
+                buffer.ok_or_else(|| CudaError::Unsupported(format!("output of {}", o.buffer)))?;
             if !o.view.fits(buffer.len()) {
                 return Err(CudaError::Unsupported(format!(
                     "output view {:?} does not fit {} elements",
@@ -321,39 +439,35 @@ impl CudaRuntime {
     fn library_on_device(
         &self,
         l: &LibraryStep,
-        bound: &[Arc<DeviceBuffer>],
+        bound: &[Bound],
         temps: &[Arc<DeviceBuffer>],
     ) -> Result<bool, CudaError> {
-        let buffer = |r: BufferRef| match r {
-            BufferRef::Input(i) => bound.get(i),
-            BufferRef::Temp(t) => temps.get(t),
-        };
-        let Some(out) = temps.get(l.out()) else {
-            return Ok(false);
-        };
-        if out.dtype() != l.dtype() {
+        let out = self.locate(BufferRef::Temp(l.out()), bound, temps)?;
+        if out.dtype != l.dtype() {
             return Ok(false);
         }
         match l {
             LibraryStep::MatMul { a, b, dtype, .. } => {
-                let (Some(ba), Some(bb)) = (buffer(a.buffer), buffer(b.buffer)) else {
-                    return Ok(false);
-                };
                 let Some(plan) = gemm::plan(a, b, *dtype) else {
                     return Ok(false);
                 };
+                let (la, lb) = (
+                    self.locate(a.buffer, bound, temps)?,
+                    self.locate(b.buffer, bound, temps)?,
+                );
                 // The plan writes the whole contiguous `[batch.., M, N]` result.
                 let da = a.view.shape.dims();
                 let rows: usize = da[..da.len() - 1].iter().product();
                 let cols = b.view.shape.dims().last().copied().unwrap_or(0);
-                if ba.dtype() != *dtype || bb.dtype() != *dtype || out.len() != rows * cols {
+                if la.dtype != *dtype || lb.dtype != *dtype || out.len != rows * cols {
                     return Ok(false);
                 }
-                if out.is_empty() {
+                if out.len == 0 {
                     return Ok(true); // nothing to write
                 }
                 // cuBLAS's A is kiln's b (see `library::gemm`).
-                self.libraries.gemm(&plan, bb, ba, out)
+                self.libraries
+                    .gemm(&plan, lb.ptr, la.ptr, (out.ptr, out.bytes))
             }
             LibraryStep::Lib {
                 op: LibOp::Fft(f),
@@ -364,10 +478,8 @@ impl CudaRuntime {
                 let [x] = inputs.as_slice() else {
                     return Ok(false);
                 };
-                let Some(bx) = buffer(x.buffer) else {
-                    return Ok(false);
-                };
-                let Some(plan) = fft::plan(*f, x, bx.dtype(), *dtype) else {
+                let lx = self.locate(x.buffer, bound, temps)?;
+                let Some(plan) = fft::plan(*f, x, lx.dtype, *dtype) else {
                     return Ok(false);
                 };
                 let lines: usize = x
@@ -379,19 +491,20 @@ impl CudaRuntime {
                     .filter(|&(d, _)| d != f.axis)
                     .map(|(_, &e)| e)
                     .product();
-                if out.len() != lines * f.out_extent() {
+                if out.len != lines * f.out_extent() {
                     return Ok(false);
                 }
-                if out.is_empty() {
+                if out.len == 0 {
                     return Ok(true); // nothing to write
                 }
                 let scratch = if plan.clobbers_input {
-                    let slice = self.alloc(bx.byte_len())?;
-                    Some(self.keep(slice, bx.dtype(), bx.len()))
+                    let slice = self.alloc(lx.bytes)?;
+                    Some(self.keep(slice, lx.dtype, lx.len))
                 } else {
                     None
                 };
-                self.libraries.fft(&plan, bx, out, scratch.as_deref())
+                self.libraries
+                    .fft(&plan, (lx.ptr, lx.bytes), out.ptr, scratch.as_deref())
             }
             _ => Ok(false),
         }
@@ -450,7 +563,7 @@ impl CudaRuntime {
     fn launch(
         &self,
         ks: &KernelStep,
-        inputs: &[Arc<DeviceBuffer>],
+        inputs: &[Bound],
         temps: &[Arc<DeviceBuffer>],
     ) -> Result<(), CudaError> {
         let k = &ks.kernel;
@@ -460,19 +573,14 @@ impl CudaRuntime {
         if blocks == 0 {
             return Ok(());
         }
-        let buffer = |b: &BufferRef| match *b {
-            BufferRef::Input(i) => inputs.get(i).map(|b| b.slice()),
-            BufferRef::Temp(t) => temps.get(t).map(|b| b.slice()),
-        };
         // Device pointers of the params, kept with their stream-order guards until the launch
         // has been enqueued.
         let mut guards = Vec::with_capacity(ks.buffers.len());
         let mut ptrs: Vec<u64> = Vec::with_capacity(ks.buffers.len() + 1);
         for b in &ks.buffers {
-            let slice = buffer(b).ok_or_else(|| CudaError::Unsupported(format!("buffer {b}")))?;
-            let (ptr, guard) = slice.device_ptr(&self.stream);
-            ptrs.push(ptr);
-            guards.push(guard);
+            let located = self.locate(*b, inputs, temps)?;
+            ptrs.push(located.ptr);
+            guards.push(located);
         }
         let split = codegen::split_count(k, g, self.sms);
         let module = self.module(k, split.is_some())?;

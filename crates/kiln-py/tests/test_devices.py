@@ -130,6 +130,30 @@ def test_cuda_arrays_share_their_device_memory_through_dlpack():
     np.testing.assert_array_equal(t.cpu().numpy(), (a * 2.0)[:, 1:3])
 
 
+def test_torch_cuda_tensors_import_in_place():
+    dev = cuda_or_skip()
+    torch = pytest.importorskip("torch")
+    t = torch.arange(24, dtype=torch.float32, device="cuda").reshape(4, 6)[:, ::2]
+    x = kiln.from_dlpack(t)
+    assert x.device == dev
+    # The same device memory both ways: kiln reads torch's tensor, torch reads it back.
+    back = torch.from_dlpack(x)
+    assert back.data_ptr() == t.data_ptr()
+    expected = t.cpu().numpy()
+    np.testing.assert_array_equal(np.asarray(x.to_device("cpu")), expected)
+    y = kiln.sin(x) * 2.0 + x
+    np.testing.assert_allclose(
+        np.asarray(y.to_device("cpu")), np.sin(expected) * 2.0 + expected, rtol=1e-6
+    )
+    del t, back
+    # The imported memory lives as long as kiln's array does.
+    np.testing.assert_array_equal(np.asarray(x.to_device("cpu")), expected)
+    # copy=True: torch's CPU copy, placed back on the device.
+    z = kiln.from_dlpack(torch.ones(3, device="cuda"), copy=True)
+    assert z.device == dev
+    assert float(kiln.sum(z)) == 3.0
+
+
 @given(
     st.lists(st.sampled_from(["add", "mul", "sin", "abs", "max"]), min_size=1, max_size=6),
     st.integers(1, 3000),

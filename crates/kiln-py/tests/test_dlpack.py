@@ -532,10 +532,20 @@ def test_foreign_devices_are_refused():
         kiln.from_dlpack(gpu)  # asks for a CPU copy, which this producer cannot make
     with pytest.raises(ValueError, match="copy=False"):
         kiln.from_dlpack(gpu, copy=False)
-    # A producer that claims the CPU but hands out device memory.
-    liar = Producer(buffer, (3,), None, claimed_device=(2, 0))
+    # A capsule on a device kiln cannot read (7: kDLVulkan).
+    liar = Producer(buffer, (3,), None, claimed_device=(7, 0))
     capsule = liar.capsule()
     with pytest.raises(BufferError, match="CPU"):
+        _kiln.from_dlpack(capsule)
+    del capsule
+    gc.collect()
+    assert liar.deleted == 1
+    # A capsule that claims CUDA memory but holds host memory: with no CUDA device kiln says so
+    # and leaves the capsule alone; on a GPU machine the driver does not know the address. The
+    # tensor is released exactly once either way.
+    liar = Producer(buffer, (3,), None, claimed_device=(2, 0))
+    capsule = liar.capsule()
+    with pytest.raises((RuntimeError, BufferError), match="CUDA|cuda"):
         _kiln.from_dlpack(capsule)
     del capsule
     gc.collect()

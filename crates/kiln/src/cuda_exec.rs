@@ -14,8 +14,9 @@
 //!
 //! UNRUN: no session has had a GPU yet. Without one this module is reached only on its error
 //! paths (the unit tests of `device.rs`); `tests/cuda_device.rs` runs random programs through it
-//! against the interpreter on the GPU machine (`benches/gpu/run.sh`). Not yet: the plan caches
-//! (every evaluation optimises and schedules again; kernels come from the CUDA code store).
+//! against the interpreter on the GPU machine (`benches/gpu/run.sh`). The plan caches serve CUDA
+//! evaluations as they do the CPU's (exact schedules per program in `PlanCache::cuda`; class
+//! templates and disk plans for the optimiser); kernels come from the CUDA code store.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -25,6 +26,7 @@ use kiln_ir::{Program, Realized, Schedule};
 
 use crate::error::{KilnError, Result};
 use crate::pipeline::Config;
+use crate::plan_cache::{self, PlanKey, Source};
 
 /// The runtime of CUDA device `ordinal`, opened on first use (a failure is not kept: a later
 /// call tries again).
@@ -48,6 +50,29 @@ pub fn cuda_transfers(ordinal: usize) -> Result<kiln_cuda::Transfers> {
     Ok(runtime(ordinal)?.transfers())
 }
 
+/// Where the library steps of CUDA device `ordinal` ran so far: cuBLAS, cuFFT, or the host.
+pub fn cuda_library_steps(ordinal: usize) -> Result<kiln_cuda::LibrarySteps> {
+    Ok(runtime(ordinal)?.library_steps())
+}
+
+/// Memory of device `ordinal` another library owns, read in place (see
+/// `Array::from_cuda_memory`).
+///
+/// # Safety
+/// As `CudaRuntime::foreign`.
+pub(crate) unsafe fn foreign(
+    ordinal: usize,
+    address: u64,
+    dtype: kiln_ir::DType,
+    len: usize,
+    owner: Box<dyn std::any::Any + Send + Sync>,
+) -> Result<Arc<dyn DeviceMemory>> {
+    let rt = runtime(ordinal)?;
+    // SAFETY: the caller's guarantees.
+    let memory = unsafe { rt.foreign(address, dtype, len, owner) }?;
+    Ok(memory)
+}
+
 /// `host` in device `ordinal`'s memory.
 pub(crate) fn upload(ordinal: usize, host: &Realized) -> Result<Resident> {
     let memory: Arc<dyn DeviceMemory> = runtime(ordinal)?.upload_storage(&host.storage)?;
@@ -69,26 +94,31 @@ fn from_cuda(e: CudaError) -> KilnError {
     }
 }
 
-/// What a CUDA evaluation ran: the optimised program and its schedule (for `explain`).
+/// What a CUDA evaluation made: its outputs, and with `explain` text what it ran.
 pub(crate) struct CudaRun {
     pub outputs: Vec<Resident>,
+    pub text: Option<CudaText>,
+}
+
+/// The optimised program and schedule of an evaluation (for `explain`).
+pub(crate) struct CudaText {
     pub optimized: Program,
     pub opt_report: Option<kiln_opt::OptReport>,
     pub schedule: Schedule,
 }
 
-/// Optimises, schedules and runs `program` on CUDA device `ordinal`; `resident[i]`, when
-/// present, is the device memory input `i` stands in for.
+/// Runs `program` on CUDA device `ordinal`; `resident[i]`, when present, is the device memory
+/// input `i` stands in for. Without `want_text` the plan caches answer first, as on the CPU
+/// (`plan_cache`): an identical program reuses its schedule, another length of a parametric
+/// class or a program an earlier process optimised skips the optimiser.
 pub(crate) fn run(
     program: &Program,
     resident: &[Option<Arc<dyn DeviceMemory>>],
     ordinal: usize,
     config: &Config,
+    want_text: bool,
 ) -> Result<CudaRun> {
     let rt = runtime(ordinal)?;
-    program.verify()?;
-    let (optimized, opt_report) = crate::pipeline::optimize_if(program, config)?;
-    let schedule = kiln_sched::schedule(&optimized, &config.sched)?;
     let cpu = crate::pipeline::cpu()?;
     let host = |l: &kiln_ir::LibraryStep,
                 s: &Schedule,
@@ -96,14 +126,49 @@ pub(crate) fn run(
                 temps: &[Option<Arc<kiln_ir::Storage>>]| {
         kiln_cpu::library::run(cpu, l, s, inputs, temps).map_err(|e| Box::new(e) as HostError)
     };
-    let outputs = rt
-        .run_schedule(&schedule, &optimized.inputs, resident, &host)
-        .map_err(from_cuda)?;
+    // `run_schedule` verifies the schedule against the inputs before any launch.
+    let execute = |schedule: &Schedule, inputs: &[Realized]| {
+        rt.run_schedule(schedule, inputs, resident, &host)
+            .map_err(from_cuda)
+    };
+    if want_text {
+        program.verify()?;
+        let (optimized, opt_report) = crate::pipeline::optimize_if(program, config)?;
+        let schedule = kiln_sched::schedule(&optimized, &config.sched)?;
+        let outputs = execute(&schedule, &optimized.inputs)?;
+        return Ok(CudaRun {
+            outputs,
+            text: Some(CudaText {
+                optimized,
+                opt_report,
+                schedule,
+            }),
+        });
+    }
+    let (plans, store) = crate::pipeline::plan_caches()?;
+    let lock = || plans.lock().unwrap_or_else(|p| p.into_inner());
+    let hash = PlanKey::hash_of(program, config);
+    let cached = lock().cuda.get(hash, program, config);
+    if let Some(schedule) = cached {
+        // The key's nodes passed `verify` when it was stored; only the input data can differ.
+        crate::pipeline::verify_inputs(program)?;
+        Source::Exact.count();
+        let outputs = execute(&schedule, &program.inputs)?;
+        return Ok(CudaRun {
+            outputs,
+            text: None,
+        });
+    }
+    program.verify()?;
+    let (optimized, source) = plan_cache::optimized_for(plans, store, program, config)?;
+    let schedule = Arc::new(kiln_sched::schedule(&optimized, &config.sched)?);
+    let outputs = execute(&schedule, &optimized.inputs)?;
+    // Stored only once it has run: a schedule the runtime rejects is not kept.
+    lock().cuda.insert(hash, program, config, schedule);
+    source.count();
     Ok(CudaRun {
         outputs,
-        optimized,
-        opt_report,
-        schedule,
+        text: None,
     })
 }
 

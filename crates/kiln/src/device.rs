@@ -132,6 +132,37 @@ impl Array {
         Ok(self.resident())
     }
 
+    /// An array over memory of CUDA device `ordinal` that another library owns (a DLPack
+    /// `kDLCUDA` import): `len` elements of `dtype` from device address `address`, seen through
+    /// `view`, read in place and never written; `owner` (the producer's deleter) is dropped
+    /// when the last array over the memory is gone. The driver must know the address as memory
+    /// of that device (else a `Cuda` error).
+    ///
+    /// # Safety
+    /// The memory must stay allocated and unwritten while `owner` lives, and writes enqueued on
+    /// it before this call must be visible to work enqueued on kiln's stream afterwards (the
+    /// DLPack stream handshake: the producer synchronises with the stream kiln names).
+    pub unsafe fn from_cuda_memory(
+        ordinal: usize,
+        address: u64,
+        dtype: kiln_ir::DType,
+        len: usize,
+        view: kiln_ir::View,
+        owner: Box<dyn std::any::Any + Send + Sync>,
+    ) -> Result<Array> {
+        if !view.fits(len) {
+            return Err(invalid(format!(
+                "a view of shape {} does not fit {len} elements of device memory",
+                view.shape
+            )));
+        }
+        // SAFETY: the caller's guarantees are `foreign`'s.
+        let memory = unsafe { crate::cuda_exec::foreign(ordinal, address, dtype, len, owner) }?;
+        let shape = view.shape.clone();
+        let state = NodeState::Resident(kiln_cuda::Resident { memory, view });
+        Ok(Array::new_cell(dtype, shape, Device::Cuda(ordinal), state))
+    }
+
     /// This array's value (evaluated on its own device, another than `device`) as a realized
     /// leaf on `device`: host data on the CPU, device memory on a CUDA device (copied through
     /// the host).

@@ -49,14 +49,14 @@ pub use cache::{CacheStats, TargetInfo, cache_stats, target_info};
 pub use creation::{
     arange, empty, empty_like, eye, full, full_like, linspace, ones, ones_like, zeros, zeros_like,
 };
-pub use cuda_exec::cuda_transfers;
+pub use cuda_exec::{cuda_library_steps, cuda_transfers};
 pub use device::{Device, cuda_device_count};
 pub use elementwise::*;
 pub use error::{KilnError, Result};
 pub use graph::Array;
 pub use indexing::Index;
 pub use join::{concat, stack};
-pub use kiln_cuda::{DeviceMemory, Resident};
+pub use kiln_cuda::{CudaError, DeviceMemory, LibrarySteps, Resident};
 pub use linalg::{matmul, tensordot, tensordot_axes, vecdot};
 pub use manipulation::Idx;
 pub use operand::{Operand, ScalarArg};

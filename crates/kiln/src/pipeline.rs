@@ -316,14 +316,14 @@ fn run_on(
         }
         Device::Cuda(n) => {
             let start = Instant::now();
-            let ran = crate::cuda_exec::run(program, resident, n, &config()?)?;
+            let ran = crate::cuda_exec::run(program, resident, n, &config()?, want_text)?;
             let mut explain = Explain::timings_only(vec![("cuda", start.elapsed())]);
-            if want_text {
+            if let Some(text) = ran.text {
                 explain.graph = program.to_string();
-                explain.optimized = ran.optimized.to_string();
-                explain.opt_report = ran.opt_report;
-                explain.schedule = kiln_sched::explain(&ran.schedule);
-                explain.clif = crate::cuda_exec::sources(&ran.schedule)?;
+                explain.optimized = text.optimized.to_string();
+                explain.opt_report = text.opt_report;
+                explain.schedule = kiln_sched::explain(&text.schedule);
+                explain.clif = crate::cuda_exec::sources(&text.schedule)?;
             }
             Ok((ran.outputs.into_iter().map(Data::Device).collect(), explain))
         }
@@ -347,6 +347,7 @@ fn run(program: &Program, want_text: bool) -> Result<(Vec<Realized>, Explain)> {
             .plans
             .lock()
             .unwrap_or_else(|p| p.into_inner())
+            .exact
             .get(hash, program, &config);
         if let Some(schedule) = cached {
             // Every cached key's nodes passed `verify` before its plan was stored, and these
@@ -370,12 +371,11 @@ fn run(program: &Program, want_text: bool) -> Result<(Vec<Realized>, Explain)> {
         lap("schedule", &mut timings);
         // `prepare` verifies the schedule and compiles its kernels once for every later hit.
         let schedule = std::sync::Arc::new(rt.cpu.prepare(&schedule, &optimized.inputs)?);
-        rt.plans.lock().unwrap_or_else(|p| p.into_inner()).insert(
-            hash,
-            program,
-            &config,
-            schedule.clone(),
-        );
+        rt.plans
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .exact
+            .insert(hash, program, &config, schedule.clone());
         source.count();
         lap("prepare", &mut timings);
         let outputs = rt.cpu.execute_prepared(&schedule, &optimized.inputs)?;
@@ -421,7 +421,7 @@ fn run(program: &Program, want_text: bool) -> Result<(Vec<Realized>, Explain)> {
 
 /// The part of `Program::verify` that a plan-cache hit still needs: each `Input` node's slot
 /// exists and holds data of the node's dtype and shape.
-fn verify_inputs(program: &Program) -> Result<()> {
+pub(crate) fn verify_inputs(program: &Program) -> Result<()> {
     for (i, n) in program.nodes.iter().enumerate() {
         if let kiln_ir::Op::Input(slot) = n.op {
             match program.inputs.get(slot) {
@@ -555,6 +555,15 @@ pub fn reference(arrays: &[&Array]) -> Result<Vec<Realized>> {
 }
 
 /// The process's CPU backend.
+/// The in-memory plan caches and the disk plan store (shared by every device).
+pub(crate) fn plan_caches() -> Result<(
+    &'static std::sync::Mutex<PlanCache>,
+    Option<&'static PlanStore>,
+)> {
+    let rt = runtime()?;
+    Ok((&rt.plans, rt.plan_store.as_ref()))
+}
+
 pub(crate) fn cpu() -> Result<&'static CpuBackend> {
     Ok(&runtime()?.cpu)
 }

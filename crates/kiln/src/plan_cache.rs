@@ -3,8 +3,10 @@
 //!
 //! Three levels, tried in order on every evaluation without `explain` text:
 //! 1. **exact** (`PlanKey`): a program equal to an earlier one (nodes with their shapes, outputs,
-//!    input views, options) reuses its `PreparedSchedule`: no optimiser, scheduler or kernel
-//!    lookup; only the inputs are checked.
+//!    input views, options) reuses its `PreparedSchedule` on the CPU, its `Schedule` on a CUDA
+//!    device (`PlanCache::cuda`; schedules are device-independent and the CUDA runtime verifies
+//!    each against its inputs): no optimiser, scheduler or kernel lookup; only the inputs are
+//!    checked.
 //! 2. **class** (`plan_class::ClassKey`): a program of the same layout class as an earlier one
 //!    (new lengths) reuses that one's optimised program, rebound to the new extents and verified,
 //!    if the probe found it parametric; the scheduler and kernel resolution run (kernels are
@@ -25,7 +27,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use kiln_cpu::PreparedSchedule;
-use kiln_ir::{NodeId, Program};
+use kiln_ir::{NodeId, Program, Schedule};
 use rustc_hash::{FxBuildHasher as FxBuild, FxHasher};
 
 use crate::pipeline::Config;
@@ -168,45 +170,52 @@ enum Template {
     NotParametric,
 }
 
+/// Plans by `PlanKey::hash_of`; a bucket holds the (rare) colliding keys.
+pub(crate) struct ExactPlans<T> {
+    plans: HashMap<u64, Vec<(PlanKey, Arc<T>)>, FxBuild>,
+    len: usize,
+}
+
+impl<T> Default for ExactPlans<T> {
+    fn default() -> Self {
+        ExactPlans {
+            plans: HashMap::default(),
+            len: 0,
+        }
+    }
+}
+
+impl<T> ExactPlans<T> {
+    pub(crate) fn get(&self, hash: u64, program: &Program, config: &Config) -> Option<Arc<T>> {
+        self.plans
+            .get(&hash)?
+            .iter()
+            .find(|(key, _)| key.matches(program, config))
+            .map(|(_, plan)| plan.clone())
+    }
+
+    pub(crate) fn insert(&mut self, hash: u64, program: &Program, config: &Config, plan: Arc<T>) {
+        if self.len >= PLAN_CACHE_ENTRIES {
+            self.plans.clear();
+            self.len = 0;
+        }
+        let key = PlanKey::of(program, config);
+        self.plans.entry(hash).or_default().push((key, plan));
+        self.len += 1;
+    }
+}
+
 /// The in-memory plan caches.
 #[derive(Default)]
 pub(crate) struct PlanCache {
-    /// Prepared schedules by `PlanKey::hash_of`; a bucket holds the (rare) colliding keys.
-    exact: HashMap<u64, Vec<(PlanKey, Arc<PreparedSchedule>)>, FxBuild>,
-    exact_len: usize,
+    /// Prepared CPU schedules of exact programs.
+    pub(crate) exact: ExactPlans<PreparedSchedule>,
+    /// Schedules of exact programs evaluated on CUDA devices.
+    pub(crate) cuda: ExactPlans<Schedule>,
     classes: HashMap<ClassKey, Template, FxBuild>,
 }
 
 impl PlanCache {
-    pub(crate) fn get(
-        &self,
-        hash: u64,
-        program: &Program,
-        config: &Config,
-    ) -> Option<Arc<PreparedSchedule>> {
-        self.exact
-            .get(&hash)?
-            .iter()
-            .find(|(key, _)| key.matches(program, config))
-            .map(|(_, schedule)| schedule.clone())
-    }
-
-    pub(crate) fn insert(
-        &mut self,
-        hash: u64,
-        program: &Program,
-        config: &Config,
-        schedule: Arc<PreparedSchedule>,
-    ) {
-        if self.exact_len >= PLAN_CACHE_ENTRIES {
-            self.exact.clear();
-            self.exact_len = 0;
-        }
-        let key = PlanKey::of(program, config);
-        self.exact.entry(hash).or_default().push((key, schedule));
-        self.exact_len += 1;
-    }
-
     /// The optimised program of `program`'s class rebound to its extents, if the class has a
     /// parametric template. `Some(None)`: the class is known not to be parametric.
     fn rebound(&self, program: &Program, classified: &Classified) -> Option<Option<Program>> {

@@ -109,23 +109,21 @@ impl DeviceLibraries {
             .get_or_init(|| unsafe { cudarc::cufft::sys::is_culib_present() })
     }
 
-    /// Runs `plan` reading cuBLAS's `A` from `a` and `B` from `b` into `c`. `Ok(false)` when
-    /// cuBLAS is not available (nothing was enqueued).
+    /// Runs `plan` reading cuBLAS's `A` at device address `pa` and `B` at `pb` into the
+    /// `c_bytes` bytes at `pc` (the caller keeps the three alive and ordered on this stream).
+    /// `Ok(false)` when cuBLAS is not available (nothing was enqueued).
     pub(crate) fn gemm(
         &self,
         plan: &GemmPlan,
-        a: &DeviceBuffer,
-        b: &DeviceBuffer,
-        c: &DeviceBuffer,
+        pa: u64,
+        pb: u64,
+        (pc, c_bytes): (u64, usize),
     ) -> Result<bool, CudaError> {
         let Some(blas) = self.blas() else {
             return Ok(false);
         };
         let blas = blas.lock().unwrap_or_else(|p| p.into_inner());
         let stream = &self.stream;
-        let (pa, _ga) = a.slice().device_ptr(stream);
-        let (pb, _gb) = b.slice().device_ptr(stream);
-        let (pc, _gc) = c.slice().device_ptr(stream);
         let (size, data, compute) = match plan.ty {
             GemmType::F32 => (
                 4,
@@ -150,11 +148,9 @@ impl DeviceLibraries {
         };
         if plan.k == 0 {
             // An empty sum: zeros, without asking cuBLAS what `beta = 0` does to garbage.
-            // SAFETY: `c` holds at least its `len * size` bytes on this stream's device.
-            unsafe {
-                cudarc::driver::result::memset_d8_async(pc, 0, c.byte_len(), stream.cu_stream())
-            }
-            .map_err(|e| CudaError::Call(format!("zero fill: {e:?}")))?;
+            // SAFETY: the caller guarantees `c_bytes` bytes at `pc` on this stream's device.
+            unsafe { cudarc::driver::result::memset_d8_async(pc, 0, c_bytes, stream.cu_stream()) }
+                .map_err(|e| CudaError::Call(format!("zero fill: {e:?}")))?;
             self.cublas.fetch_add(1, Ordering::Relaxed);
             return Ok(true);
         }
@@ -175,8 +171,8 @@ impl DeviceLibraries {
         let at = |base: u64, offset: usize| base + (offset * size) as u64;
         for call in &plan.calls {
             // SAFETY: the plan addresses only elements of the operands' views (module invariant
-            // of `gemm`), which the verified schedule keeps inside `a` and `b`, and writes the
-            // `batch * m * n` elements of `c` from its offset; alpha and beta are host scalars
+            // of `gemm`), which the verified schedule keeps inside the buffers at `pa` and `pb`,
+            // and writes the `batch * m * n` elements of the output at `pc`; alpha and beta are host scalars
             // of the compute type (the handle's default pointer mode), live for the call.
             unsafe {
                 cudarc::cublas::result::gemm_strided_batched_ex(
@@ -211,35 +207,31 @@ impl DeviceLibraries {
         Ok(true)
     }
 
-    /// Runs `plan` from `input` into `output` (`scratch`, a buffer of `input`'s size, when the
-    /// plan clobbers its input). `Ok(false)` when cuFFT is not available.
+    /// Runs `plan` from the `in_bytes` bytes at device address `pin` into `pout` (through
+    /// `scratch`, a buffer of `in_bytes` bytes, when the plan clobbers its input); the caller
+    /// keeps them alive and ordered on this stream. `Ok(false)` when cuFFT is not available.
     pub(crate) fn fft(
         &self,
         plan: &FftPlan,
-        input: &DeviceBuffer,
-        output: &DeviceBuffer,
+        (pin, in_bytes): (u64, usize),
+        pout: u64,
         scratch: Option<&DeviceBuffer>,
     ) -> Result<bool, CudaError> {
         if !self.fft_present() {
             return Ok(false);
         }
         let stream = &self.stream;
-        let (mut pin, _gi) = input.slice().device_ptr(stream);
-        let (pout, _go) = output.slice().device_ptr(stream);
+        let mut pin = pin;
         let mut scratch_guard = None;
         if plan.clobbers_input {
             let scratch = scratch.ok_or_else(|| {
                 CudaError::Unsupported("a complex-to-real FFT needs a scratch copy".into())
             })?;
             let (ps, guard) = scratch.slice().device_ptr(stream);
-            // SAFETY: both buffers hold `input.byte_len()` bytes on this stream's device.
+            // SAFETY: the input and the scratch buffer hold `in_bytes` bytes on this stream's
+            // device.
             unsafe {
-                cudarc::driver::result::memcpy_dtod_async(
-                    ps,
-                    pin,
-                    input.byte_len(),
-                    stream.cu_stream(),
-                )
+                cudarc::driver::result::memcpy_dtod_async(ps, pin, in_bytes, stream.cu_stream())
             }
             .map_err(|e| CudaError::Call(format!("copy FFT input: {e:?}")))?;
             pin = ps;
@@ -293,8 +285,9 @@ impl DeviceLibraries {
         for call in &plan.calls {
             let src = pin + (call[0] * in_size) as u64;
             let dst = pout + (call[1] * out_size) as u64;
-            // SAFETY: the plan reads only elements of the operand's view (inside `input`, or its
-            // copy in `scratch`) and writes elements of `output` (module invariant of `fft`);
+            // SAFETY: the plan reads only elements of the operand's view (inside the input, or
+            // its copy in `scratch`) and writes elements of the output (module invariant of
+            // `fft`);
             // the plan was made on this stream and its types match the pointers' element types.
             let result = unsafe {
                 use cudarc::cufft::result as r;

@@ -9,6 +9,7 @@ normalised here, so the extension sees lists of ints and dtype names.
 from __future__ import annotations
 
 import operator
+from collections.abc import Callable
 
 import numpy as np
 
@@ -16,7 +17,7 @@ from . import _kiln
 from ._args import check_array as _check_array
 from ._args import shape as _shape
 from ._array import Array, _wrap
-from ._device import Device, _check_device, _place
+from ._device import Device, _check_device, _named, _place
 from ._dtypes import DType, _dtype_name, _from_numpy_dtype, _to_numpy_dtype, float64
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
 
 _SCALAR_TYPES = (bool, int, float, complex)
 _DLPACK_CPU = 1  # kDLCPU
+_DLPACK_CUDA = 2  # kDLCUDA
 
 
 def _default(dtype: object, fallback: DType) -> str:
@@ -114,9 +116,13 @@ def from_dlpack(x: object, /, *, device: Device | None = None, copy: bool | None
     CPU memory of a dtype kiln has is shared without a copy (the producer's tensor stays alive
     until the last kiln array over it is gone) unless ``copy=True``; memory kiln cannot read in
     place (misaligned, or ``bool`` bytes other than 0 and 1) is copied, and ``copy=False`` then
-    raises ``ValueError``. Memory on another device is requested from the producer as a CPU
-    copy. An object without ``__dlpack__`` raises ``AttributeError``; dtypes kiln lacks
-    (float16, bfloat16, ...) raise ``TypeError``.
+    raises ``ValueError``. Memory of a CUDA device kiln can use (PyTorch, CuPy or JAX arrays on
+    ``cuda:n``) is shared the same way: the result is on ``cuda:n`` and reads the producer's
+    memory in place (requested on kiln's stream, the legacy default stream). Memory on any other
+    device, and CUDA memory with ``copy=True`` or when kiln has no such CUDA device, is requested
+    from the producer as a CPU copy (placed back on ``cuda:n`` when kiln has it). An object
+    without ``__dlpack__`` raises ``AttributeError``; dtypes kiln lacks (float16, bfloat16, ...)
+    raise ``TypeError``.
     """
     dev = _check_device(device)
     return _place(_from_dlpack(x, copy), dev)
@@ -131,26 +137,45 @@ def _from_dlpack(x: object, copy: bool | None) -> Array:
             f"from_dlpack needs an object with a __dlpack__ method, got {type(x).__name__} "
             "(use kiln.asarray for other data)"
         )
-    kwargs: dict[str, object] = {"max_version": (1, 1)}
     device_of = getattr(x, "__dlpack_device__", None)
-    device_type = int(device_of()[0]) if device_of is not None else _DLPACK_CPU
+    device_type, device_id = (
+        (int(device_of()[0]), int(device_of()[1])) if device_of is not None else (_DLPACK_CPU, 0)
+    )
+    on_kiln_cuda = device_type == _DLPACK_CUDA and device_id < _kiln.cuda_device_count()
+    if on_kiln_cuda and copy is not True:
+        # In place on kiln's device: the producer orders its writes before kiln's stream (1: the
+        # legacy default stream).
+        try:
+            capsule = export(max_version=(1, 1), stream=1)
+        except TypeError:
+            capsule = export(stream=1)  # a producer that predates DLPack 1.0's max_version
+        return _wrap(_kiln.from_dlpack(capsule, copy))
+    if on_kiln_cuda:
+        # copy=True: the producer's CPU copy, back on the producer's device.
+        return _place(_from_dlpack_copy(export, device_type), _named(f"cuda:{device_id}"))
     if device_type != _DLPACK_CPU:
         if copy is False:
             raise ValueError(
                 f"from_dlpack(copy=False): data on DLPack device type {device_type} must be "
                 "copied to the CPU"
             )
-        kwargs.update(dl_device=(_DLPACK_CPU, 0), copy=True)
+        return _from_dlpack_copy(export, device_type)
     try:
-        capsule = export(**kwargs)
+        capsule = export(max_version=(1, 1))
     except TypeError:
-        if device_type != _DLPACK_CPU:
-            raise BufferError(
-                f"the producer cannot copy its data from DLPack device type {device_type} to "
-                "the CPU"
-            ) from None
         capsule = export()  # a producer that predates DLPack 1.0's max_version
     return _wrap(_kiln.from_dlpack(capsule, copy))
+
+
+def _from_dlpack_copy(export: Callable[..., object], device_type: int) -> Array:
+    """A CPU copy of another device's data, made by its producer."""
+    try:
+        capsule = export(max_version=(1, 1), dl_device=(_DLPACK_CPU, 0), copy=True)
+    except TypeError:
+        raise BufferError(
+            f"the producer cannot copy its data from DLPack device type {device_type} to the CPU"
+        ) from None
+    return _wrap(_kiln.from_dlpack(capsule, None))  # the producer's copy is kiln's alone
 
 
 def arange(

@@ -1,6 +1,11 @@
 //! Import (`kiln.from_dlpack`): a kiln array over a producer's DLPack tensor, without a copy
 //! when kiln can read the memory in place.
 //!
+//! Memory of a CUDA device (`kDLCUDA`) becomes an array on that device over the producer's
+//! memory, read in place (`kiln::Array::from_cuda_memory`); the Python side asked the producer
+//! for it on kiln's stream (the legacy default stream, `stream=1`), so the producer's pending
+//! writes are ordered before kiln's reads.
+//!
 //! Invariant: the capsule is consumed (renamed `used_...`) only once everything about the
 //! tensor has been checked; until then an error leaves it to its own destructor. From the
 //! rename on, exactly one `Producer` guard owns the tensor and calls its deleter when dropped:
@@ -15,7 +20,7 @@ use pyo3::exceptions::{PyBufferError, PyTypeError, PyValueError};
 use pyo3::ffi;
 use pyo3::prelude::*;
 
-use super::abi::{DLTensor, KDL_CPU, describe, dtype_of};
+use super::abi::{DLTensor, KDL_CPU, KDL_CUDA, describe, dtype_of};
 use super::copy::Strided;
 use super::managed::{Managed, delete};
 use crate::array::RawArray;
@@ -40,6 +45,8 @@ impl<M: Managed> Drop for Producer<M> {
 
 /// A checked description of a producer's tensor.
 struct Layout {
+    /// The CUDA ordinal of `kDLCUDA` memory; `None` for CPU memory.
+    cuda: Option<usize>,
     dtype: DType,
     shape: Vec<usize>,
     strides: Vec<isize>,
@@ -56,18 +63,24 @@ fn buffer_error(msg: impl Into<String>) -> PyErr {
 }
 
 impl Layout {
-    /// Reads and checks a tensor: CPU memory, a kiln dtype, a shape and strides whose
+    /// Reads and checks a tensor: CPU or CUDA memory, a kiln dtype, a shape and strides whose
     /// addresses neither overflow nor wrap.
     ///
     /// # Safety
     /// `t` is a live tensor: `shape` (and `strides`, unless null) point at `ndim` values.
     unsafe fn read(t: &DLTensor) -> PyResult<Layout> {
-        if t.device.device_type != KDL_CPU {
-            return Err(buffer_error(format!(
-                "kiln reads only CPU memory (DLPack device type {}), got device type {}",
-                KDL_CPU, t.device.device_type
-            )));
-        }
+        let cuda = match t.device.device_type {
+            KDL_CPU => None,
+            KDL_CUDA => Some(usize::try_from(t.device.device_id).map_err(|_| {
+                buffer_error(format!("DLPack CUDA device id {}", t.device.device_id))
+            })?),
+            other => {
+                return Err(buffer_error(format!(
+                    "kiln reads CPU (DLPack device type {KDL_CPU}) and CUDA ({KDL_CUDA}) \
+                     memory, got device type {other}"
+                )));
+            }
+        };
         let dtype = dtype_of(t.dtype).ok_or_else(|| {
             PyTypeError::new_err(format!(
                 "kiln has no dtype for DLPack data type {}",
@@ -135,6 +148,7 @@ impl Layout {
             (span, (-lo) as usize, first as usize)
         };
         Ok(Layout {
+            cuda,
             dtype,
             shape,
             strides,
@@ -204,6 +218,9 @@ fn import_as<M: Managed>(
         managed.as_ref().readable().map_err(buffer_error)?;
         Layout::read(managed.as_ref().tensor())?
     };
+    if let Some(ordinal) = layout.cuda {
+        return import_cuda(py, capsule, managed, layout, ordinal, copy);
+    }
     let reason = if copy == Some(true) {
         None
     } else {
@@ -253,4 +270,58 @@ fn import_as<M: Managed>(
         copied?
     };
     Ok(RawArray(Array::from_data(data)))
+}
+
+/// The `kDLCUDA` half of `import_as`: an array on `cuda:ordinal` over the producer's memory.
+fn import_cuda<M: Managed>(
+    py: Python<'_>,
+    capsule: &Bound<'_, PyAny>,
+    managed: NonNull<M>,
+    layout: Layout,
+    ordinal: usize,
+    copy: Option<bool>,
+) -> PyResult<RawArray> {
+    if copy == Some(true) {
+        return Err(buffer_error(
+            "kiln does not copy DLPack device memory on import (kiln.from_dlpack(copy=True) \
+             asks the producer for a CPU copy instead)",
+        ));
+    }
+    // Checked before the capsule is consumed: no device leaves the producer's tensor alone.
+    kiln::Device::cuda(ordinal).map_err(|e| to_pyerr(&e))?;
+    // SAFETY: the name is a static C string; the capsule is valid.
+    if unsafe { ffi::PyCapsule_SetName(capsule.as_ptr(), M::USED_NAME.as_ptr()) } != 0 {
+        return Err(PyErr::fetch(py));
+    }
+    let producer = Producer(managed);
+    let view = View {
+        shape: Shape::from(layout.shape.as_slice()),
+        strides: layout.strides.clone(),
+        offset: layout.offset,
+    };
+    let address = if layout.span == 0 {
+        0
+    } else {
+        layout.low() as u64
+    };
+    // SAFETY: `read` checked the span's addresses; the producer keeps the memory allocated
+    // until its deleter runs, which happens when the guard (moved into the memory) drops; the
+    // Python side requested the capsule on kiln's stream, so the producer's writes come first;
+    // kiln never writes the memory.
+    let array = unsafe {
+        Array::from_cuda_memory(
+            ordinal,
+            address,
+            layout.dtype,
+            layout.span,
+            view,
+            Box::new(producer),
+        )
+    }
+    .map_err(|e| match e {
+        // Memory the driver does not know as this device's, or misaligned: a bad tensor.
+        kiln::KilnError::Cuda(kiln::CudaError::Unsupported(msg)) => buffer_error(msg),
+        e => to_pyerr(&e),
+    })?;
+    Ok(RawArray(array))
 }
