@@ -9,7 +9,8 @@
 //! - [`device`]: driver and device discovery that returns `CudaError::NoDevice` instead of
 //!   panicking when CUDA is absent;
 //! - [`runtime`]: a first executor of schedules (unrun: written without a GPU); [`library`]:
-//!   its matrix products through cuBLAS and FFTs through cuFFT.
+//!   its matrix products through cuBLAS and FFTs through cuFFT; [`foreign`]: device memory
+//!   another library owns (DLPack imports), bound in place.
 //!
 //! Invariant: this crate builds, tests and runs with no CUDA installed; it depends on the kernel
 //! IR only (never on the array graph or the CPU backend).
