@@ -102,6 +102,14 @@ impl DeviceLibraries {
             .as_ref()
     }
 
+    /// Makes the runtime's context current on this thread (the libraries use the current one).
+    fn bind(&self) -> Result<(), CudaError> {
+        self.stream
+            .context()
+            .bind_to_thread()
+            .map_err(|e| CudaError::Call(format!("bind context: {e:?}")))
+    }
+
     fn fft_present(&self) -> bool {
         // SAFETY: as for cuBLAS above.
         *self
@@ -124,6 +132,7 @@ impl DeviceLibraries {
         };
         let blas = blas.lock().unwrap_or_else(|p| p.into_inner());
         let stream = &self.stream;
+        self.bind()?;
         let (size, data, compute) = match plan.ty {
             GemmType::F32 => (
                 4,
@@ -221,6 +230,7 @@ impl DeviceLibraries {
             return Ok(false);
         }
         let stream = &self.stream;
+        self.bind()?;
         let mut pin = pin;
         let mut scratch_guard = None;
         if plan.clobbers_input {
