@@ -456,10 +456,7 @@ impl CudaRuntime {
                     self.locate(b.buffer, bound, temps)?,
                 );
                 // The plan writes the whole contiguous `[batch.., M, N]` result.
-                let da = a.view.shape.dims();
-                let rows: usize = da[..da.len() - 1].iter().product();
-                let cols = b.view.shape.dims().last().copied().unwrap_or(0);
-                if la.dtype != *dtype || lb.dtype != *dtype || out.len != rows * cols {
+                if la.dtype != *dtype || lb.dtype != *dtype || out.len != plan.out_len() {
                     return Ok(false);
                 }
                 if out.len == 0 {
@@ -482,16 +479,7 @@ impl CudaRuntime {
                 let Some(plan) = fft::plan(*f, x, lx.dtype, *dtype) else {
                     return Ok(false);
                 };
-                let lines: usize = x
-                    .view
-                    .shape
-                    .dims()
-                    .iter()
-                    .enumerate()
-                    .filter(|&(d, _)| d != f.axis)
-                    .map(|(_, &e)| e)
-                    .product();
-                if out.len != lines * f.out_extent() {
+                if out.len != plan.out_len() {
                     return Ok(false);
                 }
                 if out.len == 0 {

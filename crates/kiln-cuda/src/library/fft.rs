@@ -66,6 +66,17 @@ pub struct FftPlan {
     pub clobbers_input: bool,
 }
 
+impl FftPlan {
+    /// Elements the plan writes: every call's batch of transformed lines.
+    pub fn out_len(&self) -> usize {
+        let line = match self.shape.ty {
+            FftType::R2c | FftType::D2z => self.shape.n as usize / 2 + 1,
+            _ => self.shape.n as usize,
+        };
+        self.calls.len() * self.shape.batch as usize * line
+    }
+}
+
 /// The cuFFT calls of `op` on `input` (of dtype `in_dtype`) into a contiguous temporary of
 /// dtype `out_dtype`, or `None` when cuFFT cannot read the operand as it lies.
 pub fn plan(op: FftOp, input: &Operand, in_dtype: DType, out_dtype: DType) -> Option<FftPlan> {

@@ -65,6 +65,13 @@ pub struct GemmPlan {
     pub calls: Vec<[usize; 3]>,
 }
 
+impl GemmPlan {
+    /// Elements the plan writes: every call's batch of `m x n` outputs.
+    pub fn out_len(&self) -> usize {
+        self.calls.len() * self.batch as usize * self.m as usize * self.n as usize
+    }
+}
+
 /// How a row-major `rows x cols` matrix with strides `(rs, cs)` is passed so that cuBLAS reads
 /// its transpose (`cols x rows`, column-major): as it lies (`N`, leading dimension `rs`) when its
 /// columns are unit-stride, transposed (`T`, leading dimension `cs`) when its rows are.

@@ -133,28 +133,41 @@ impl DeviceLibraries {
         let blas = blas.lock().unwrap_or_else(|p| p.into_inner());
         let stream = &self.stream;
         self.bind()?;
-        let (size, data, compute) = match plan.ty {
-            GemmType::F32 => (
-                4,
-                cudaDataType::CUDA_R_32F,
-                cublasComputeType_t::CUBLAS_COMPUTE_32F,
-            ),
-            GemmType::F64 => (
-                8,
-                cudaDataType::CUDA_R_64F,
-                cublasComputeType_t::CUBLAS_COMPUTE_64F,
-            ),
-            GemmType::C64 => (
-                8,
-                cudaDataType::CUDA_C_32F,
-                cublasComputeType_t::CUBLAS_COMPUTE_32F,
-            ),
-            GemmType::C128 => (
-                16,
-                cudaDataType::CUDA_C_64F,
-                cublasComputeType_t::CUBLAS_COMPUTE_64F,
-            ),
-        };
+        // Element size, data type, compute type, and alpha = 1, beta = 0 in the compute type
+        // (complex: real part 1).
+        let (one32, zero32) = ([1.0f32, 0.0], [0.0f32, 0.0]);
+        let (one64, zero64) = ([1.0f64, 0.0], [0.0f64, 0.0]);
+        let (size, data, compute, alpha, beta): (_, _, _, *const c_void, *const c_void) =
+            match plan.ty {
+                GemmType::F32 => (
+                    4,
+                    cudaDataType::CUDA_R_32F,
+                    cublasComputeType_t::CUBLAS_COMPUTE_32F,
+                    one32.as_ptr().cast(),
+                    zero32.as_ptr().cast(),
+                ),
+                GemmType::F64 => (
+                    8,
+                    cudaDataType::CUDA_R_64F,
+                    cublasComputeType_t::CUBLAS_COMPUTE_64F,
+                    one64.as_ptr().cast(),
+                    zero64.as_ptr().cast(),
+                ),
+                GemmType::C64 => (
+                    8,
+                    cudaDataType::CUDA_C_32F,
+                    cublasComputeType_t::CUBLAS_COMPUTE_32F,
+                    one32.as_ptr().cast(),
+                    zero32.as_ptr().cast(),
+                ),
+                GemmType::C128 => (
+                    16,
+                    cudaDataType::CUDA_C_64F,
+                    cublasComputeType_t::CUBLAS_COMPUTE_64F,
+                    one64.as_ptr().cast(),
+                    zero64.as_ptr().cast(),
+                ),
+            };
         if plan.k == 0 {
             // An empty sum: zeros, without asking cuBLAS what `beta = 0` does to garbage.
             // SAFETY: the caller guarantees `c_bytes` bytes at `pc` on this stream's device.
@@ -163,13 +176,6 @@ impl DeviceLibraries {
             self.cublas.fetch_add(1, Ordering::Relaxed);
             return Ok(true);
         }
-        // alpha = 1, beta = 0 in the compute type (complex: real part 1).
-        let (one32, zero32) = ([1.0f32, 0.0], [0.0f32, 0.0]);
-        let (one64, zero64) = ([1.0f64, 0.0], [0.0f64, 0.0]);
-        let (alpha, beta): (*const c_void, *const c_void) = match plan.ty {
-            GemmType::F32 | GemmType::C64 => (one32.as_ptr().cast(), zero32.as_ptr().cast()),
-            GemmType::F64 | GemmType::C128 => (one64.as_ptr().cast(), zero64.as_ptr().cast()),
-        };
         let op = |t: bool| {
             if t {
                 cublasOperation_t::CUBLAS_OP_T

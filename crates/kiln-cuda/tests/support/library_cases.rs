@@ -102,26 +102,16 @@ pub fn values(s: &Storage) -> Vec<C128> {
         .collect()
 }
 
+/// The elements of `r`'s view, in row-major order.
+pub fn view_values(r: &Realized) -> Vec<C128> {
+    r.scalars().iter().map(Scalar::to_c128).collect()
+}
+
 pub fn tolerance(dtype: DType) -> f64 {
     if matches!(dtype, DType::F32 | DType::C64) {
         2e-5
     } else {
         1e-12
-    }
-}
-
-pub trait FromScalars {
-    fn from_scalars_of(r: &Realized) -> Storage;
-}
-
-impl FromScalars for Storage {
-    fn from_scalars_of(r: &Realized) -> Storage {
-        let scalars = r.scalars();
-        let mut s = Storage::zeroed(r.dtype(), scalars.len()).expect("storage");
-        for (i, v) in scalars.into_iter().enumerate() {
-            s.set(i, v).expect("set");
-        }
-        s
     }
 }
 
@@ -180,7 +170,7 @@ fn case(
         .map(|(b, v)| Realized::with_view(b.clone(), v).expect("view"))
         .collect();
     let r = run_schedule(&schedule, &inputs).expect("interpreter");
-    let expected = values(&Storage::from_scalars_of(&r[0]));
+    let expected = view_values(&r[0]);
     Case {
         schedule,
         step,

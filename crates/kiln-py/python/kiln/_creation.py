@@ -138,9 +138,8 @@ def _from_dlpack(x: object, copy: bool | None) -> Array:
             "(use kiln.asarray for other data)"
         )
     device_of = getattr(x, "__dlpack_device__", None)
-    device_type, device_id = (
-        (int(device_of()[0]), int(device_of()[1])) if device_of is not None else (_DLPACK_CPU, 0)
-    )
+    dl_device = device_of() if device_of is not None else (_DLPACK_CPU, 0)
+    device_type, device_id = int(dl_device[0]), int(dl_device[1])
     on_kiln_cuda = device_type == _DLPACK_CUDA and device_id < _kiln.cuda_device_count()
     if on_kiln_cuda and copy is not True:
         # In place on kiln's device: the producer orders its writes before kiln's stream (1: the

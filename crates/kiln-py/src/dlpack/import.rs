@@ -232,12 +232,7 @@ fn import_as<M: Managed>(
             "copy=False, but kiln must copy this DLPack tensor: {reason}"
         )));
     }
-    // Take ownership (the protocol's rename); from here the guard calls the deleter once.
-    // SAFETY: the name is a static C string; the capsule is valid.
-    if unsafe { ffi::PyCapsule_SetName(cap, M::USED_NAME.as_ptr()) } != 0 {
-        return Err(PyErr::fetch(py));
-    }
-    let producer = Producer(managed);
+    let producer = consume(py, capsule, managed)?;
     let data = if in_place {
         let low = layout.low() as *const u8;
         // SAFETY: `read` checked the span's addresses and `copy_reason` alignment and bool
@@ -272,6 +267,20 @@ fn import_as<M: Managed>(
     Ok(RawArray(Array::from_data(data)))
 }
 
+/// Takes ownership of the capsule's tensor (the protocol's rename); from here the returned
+/// guard calls the producer's deleter, once.
+fn consume<M: Managed>(
+    py: Python<'_>,
+    capsule: &Bound<'_, PyAny>,
+    managed: NonNull<M>,
+) -> PyResult<Producer<M>> {
+    // SAFETY: the name is a static C string; the capsule is valid.
+    if unsafe { ffi::PyCapsule_SetName(capsule.as_ptr(), M::USED_NAME.as_ptr()) } != 0 {
+        return Err(PyErr::fetch(py));
+    }
+    Ok(Producer(managed))
+}
+
 /// The `kDLCUDA` half of `import_as`: an array on `cuda:ordinal` over the producer's memory.
 fn import_cuda<M: Managed>(
     py: Python<'_>,
@@ -289,39 +298,28 @@ fn import_cuda<M: Managed>(
     }
     // Checked before the capsule is consumed: no device leaves the producer's tensor alone.
     kiln::Device::cuda(ordinal).map_err(|e| to_pyerr(&e))?;
-    // SAFETY: the name is a static C string; the capsule is valid.
-    if unsafe { ffi::PyCapsule_SetName(capsule.as_ptr(), M::USED_NAME.as_ptr()) } != 0 {
-        return Err(PyErr::fetch(py));
-    }
-    let producer = Producer(managed);
-    let view = View {
-        shape: Shape::from(layout.shape.as_slice()),
-        strides: layout.strides.clone(),
-        offset: layout.offset,
-    };
+    let producer = consume(py, capsule, managed)?;
     let address = if layout.span == 0 {
         0
     } else {
         layout.low() as u64
     };
+    let (dtype, span) = (layout.dtype, layout.span);
+    let view = View {
+        shape: Shape::from(layout.shape),
+        strides: layout.strides,
+        offset: layout.offset,
+    };
     // SAFETY: `read` checked the span's addresses; the producer keeps the memory allocated
     // until its deleter runs, which happens when the guard (moved into the memory) drops; the
     // Python side requested the capsule on kiln's stream, so the producer's writes come first;
     // kiln never writes the memory.
-    let array = unsafe {
-        Array::from_cuda_memory(
-            ordinal,
-            address,
-            layout.dtype,
-            layout.span,
-            view,
-            Box::new(producer),
-        )
-    }
-    .map_err(|e| match e {
-        // Memory the driver does not know as this device's, or misaligned: a bad tensor.
-        kiln::KilnError::Cuda(kiln::CudaError::Unsupported(msg)) => buffer_error(msg),
-        e => to_pyerr(&e),
-    })?;
+    let array =
+        unsafe { Array::from_cuda_memory(ordinal, address, dtype, span, view, Box::new(producer)) }
+            .map_err(|e| match e {
+                // Memory the driver does not know as this device's, or misaligned: a bad tensor.
+                kiln::KilnError::Cuda(kiln::CudaError::Unsupported(msg)) => buffer_error(msg),
+                e => to_pyerr(&e),
+            })?;
     Ok(RawArray(array))
 }
